@@ -1,0 +1,18 @@
+// Extends Xen's bootstrap mapping so that every pseudo-physical frame of the
+// domain is mapped at virt_of_pfn(pfn).
+#pragma once
+#include "kernel/lib/error.h"
+
+namespace arch {
+
+struct DirectMap {
+    unsigned long mapped_pages;    // frames [0, mapped_pages) are now mapped
+    unsigned long first_free_pfn;  // first frame after the new page tables
+};
+
+// `first_free_pfn` is the first frame after Xen's bootstrap area (page tables,
+// stack); new page-table frames are taken from there.
+torpor::ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
+                                            unsigned long first_free_pfn);
+
+}  // namespace arch

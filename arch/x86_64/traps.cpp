@@ -1,0 +1,108 @@
+#include "arch/x86_64/traps.h"
+
+#include "arch/x86_64/trap_frame.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "xen/hypercalls.h"
+#include "xen/shared_info.h"
+
+extern "C" {
+void trap_divide_error();
+void trap_debug();
+void trap_int3();
+void trap_overflow();
+void trap_bounds();
+void trap_invalid_op();
+void trap_device_not_available();
+void trap_coprocessor_segment_overrun();
+void trap_invalid_tss();
+void trap_segment_not_present();
+void trap_stack_segment();
+void trap_general_protection();
+void trap_page_fault();
+void trap_spurious_interrupt_bug();
+void trap_coprocessor_error();
+void trap_alignment_check();
+void trap_simd_coprocessor_error();
+void event_upcall_entry();
+void failsafe_entry();
+}
+
+namespace arch {
+
+namespace {
+
+// trap_info.flags: bits 0-1 are the DPL a software `int` needs (the kernel runs
+// in ring 3, so int3/into need 3); bit 2 masks event delivery on entry, like an
+// interrupt gate (xen/arch-x86/xen.h, struct trap_info).
+constexpr uint8_t kMaskEvents = 4;
+
+trap_info make_trap(uint8_t vector, void (*entry)(), uint8_t dpl = 0) {
+    trap_info t{};
+    t.vector = vector;
+    t.flags = uint8_t(dpl | kMaskEvents);
+    t.cs = FLAT_KERNEL_CS;
+    t.address = reinterpret_cast<unsigned long>(entry);
+    return t;
+}
+
+const char* trap_name(int64_t vector) {
+    static const char* const names[] = {
+        "divide error", "debug", "nmi", "int3", "overflow", "bounds", "invalid opcode",
+        "device not available", "double fault", "coprocessor segment overrun", "invalid TSS",
+        "segment not present", "stack segment", "general protection", "page fault",
+        "spurious interrupt", "x87 error", "alignment check", "machine check", "SIMD error"};
+    return vector >= 0 && vector < 20 ? names[vector] : "unknown";
+}
+
+}  // namespace
+
+long install_traps() {
+    static trap_info table[] = {
+        make_trap(0, trap_divide_error),
+        make_trap(1, trap_debug),
+        make_trap(3, trap_int3, 3),
+        make_trap(4, trap_overflow, 3),
+        make_trap(5, trap_bounds),
+        make_trap(6, trap_invalid_op),
+        make_trap(7, trap_device_not_available),
+        make_trap(9, trap_coprocessor_segment_overrun),
+        make_trap(10, trap_invalid_tss),
+        make_trap(11, trap_segment_not_present),
+        make_trap(12, trap_stack_segment),
+        make_trap(13, trap_general_protection),
+        make_trap(14, trap_page_fault),
+        make_trap(15, trap_spurious_interrupt_bug),
+        make_trap(16, trap_coprocessor_error),
+        make_trap(17, trap_alignment_check),
+        make_trap(19, trap_simd_coprocessor_error),
+        trap_info{},  // terminator: vector 0 with address 0
+    };
+    long rc = xen::set_trap_table(table);
+    if (rc) return rc;
+    rc = xen::register_callback(CALLBACKTYPE_event, event_upcall_entry);
+    if (rc) return rc;
+    return xen::register_callback(CALLBACKTYPE_failsafe, failsafe_entry);
+}
+
+}  // namespace arch
+
+extern "C" void handle_trap(arch::TrapFrame* f) {
+    unsigned long cr2 = f->vector == 14 ? xen::vcpu(0)->arch.cr2 : 0;
+    torpor::kpanic("trap %ld (%s) error=%#lx rip=%#lx rsp=%#lx rflags=%#lx cr2=%#lx rax=%#lx "
+                   "rbx=%#lx rcx=%#lx rdx=%#lx rsi=%#lx rdi=%#lx rbp=%#lx",
+                   long(f->vector), arch::trap_name(f->vector), f->error_code, f->rip, f->rsp,
+                   f->rflags, cr2, f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp);
+}
+
+// Events stay masked until the event-channel layer exists; an upcall here means
+// something unmasked them, so acknowledge and return.
+extern "C" void handle_event_upcall(arch::TrapFrame*) {
+    vcpu_info* v = xen::vcpu(0);
+    v->evtchn_upcall_pending = 0;
+}
+
+extern "C" void handle_failsafe(unsigned long* frame) {
+    torpor::kpanic("failsafe callback: Xen could not restore segments (rip=%#lx cs=%#lx)",
+                   frame[6], frame[7]);
+}

@@ -1,0 +1,82 @@
+# The torpor kernel image: freestanding C++20 for a 64-bit Xen PV guest, linked
+# at the top 2 GiB (-mcmodel=kernel) against newlib and libgcc.
+
+if(NOT EXISTS /usr/include/xen/xen.h)
+  message(FATAL_ERROR "Xen public headers missing: apt-get install libxen-dev")
+endif()
+
+set(TORPOR_NEWLIB_DIR "" CACHE PATH "newlib install dir (built by tools/newlib/build-newlib.sh)")
+if(NOT TORPOR_NEWLIB_DIR)
+  message(STATUS "Building or locating newlib (tools/newlib/build-newlib.sh)...")
+  execute_process(COMMAND bash ${CMAKE_SOURCE_DIR}/tools/newlib/build-newlib.sh
+                  OUTPUT_VARIABLE newlib_out RESULT_VARIABLE newlib_rc)
+  if(NOT newlib_rc EQUAL 0)
+    message(FATAL_ERROR "newlib build failed (see above)")
+  endif()
+  string(STRIP "${newlib_out}" newlib_out)
+  string(REGEX REPLACE ".*\n" "" newlib_dir "${newlib_out}")
+  set(TORPOR_NEWLIB_DIR "${newlib_dir}" CACHE PATH "" FORCE)
+endif()
+if(NOT EXISTS ${TORPOR_NEWLIB_DIR}/lib/libc.a)
+  message(FATAL_ERROR "no newlib at '${TORPOR_NEWLIB_DIR}'")
+endif()
+message(STATUS "newlib: ${TORPOR_NEWLIB_DIR}")
+
+# Only <xen/...> from /usr/include, never the host's C library headers.
+set(xen_include ${CMAKE_BINARY_DIR}/xen-include)
+file(MAKE_DIRECTORY ${xen_include})
+file(CREATE_LINK /usr/include/xen ${xen_include}/xen SYMBOLIC)
+
+execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=include
+                OUTPUT_VARIABLE gcc_include OUTPUT_STRIP_TRAILING_WHITESPACE)
+execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-libgcc-file-name
+                OUTPUT_VARIABLE libgcc OUTPUT_STRIP_TRAILING_WHITESPACE)
+string(REGEX MATCH "^[0-9]+" gcc_major ${CMAKE_CXX_COMPILER_VERSION})
+# libstdc++'s freestanding headers only (<new>, <utility>, <type_traits>, <atomic>);
+# nothing from libstdc++.so is linked.
+set(cxx_include /usr/include/c++/${gcc_major} /usr/include/x86_64-linux-gnu/c++/${gcc_major})
+
+set(kernel_sources
+  arch/x86_64/boot.S
+  arch/x86_64/elf_notes.S
+  arch/x86_64/trap_entry.S
+  arch/x86_64/direct_map.cpp
+  arch/x86_64/start.cpp
+  arch/x86_64/traps.cpp
+  xen/p2m.cpp
+  xen/shared_info.cpp
+  kernel/boot.cpp
+  kernel/cxx_runtime.cpp
+  kernel/kernel_main.cpp
+  kernel/libc_glue.cpp
+  kernel/log.cpp
+  kernel/memory.cpp
+  kernel/panic.cpp
+  kernel/shutdown_control.cpp
+  kernel/shutdown_request.cpp
+  kernel/wait.cpp
+  kernel/mm/heap.cpp
+  kernel/mm/page_allocator.cpp
+  kernel/time/clock.cpp
+  drivers/console/pv_console.cpp
+  drivers/xenstore/client.cpp
+  drivers/xenstore/wire.cpp
+)
+
+add_executable(torpor ${kernel_sources})
+set(linker_script ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)
+set_target_properties(torpor PROPERTIES LINK_DEPENDS ${linker_script} SUFFIX ".elf")
+target_include_directories(torpor PRIVATE ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
+target_include_directories(torpor SYSTEM PRIVATE
+  ${xen_include} ${cxx_include} ${TORPOR_NEWLIB_DIR}/include ${gcc_include})
+target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1
+  TORPOR_VERSION_STRING="${PROJECT_VERSION}")
+set(kernel_codegen -ffreestanding -nostdinc -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone
+    -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables)
+target_compile_options(torpor PRIVATE ${kernel_codegen}
+  $<$<COMPILE_LANGUAGE:CXX>:-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics
+    -fno-use-cxa-atexit -Wall -Wextra -Wno-missing-field-initializers>)
+target_link_options(torpor PRIVATE -nostdlib -static -no-pie -Wl,-T,${linker_script}
+  -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
+target_link_libraries(torpor PRIVATE -Wl,--start-group ${TORPOR_NEWLIB_DIR}/lib/libc.a
+  ${TORPOR_NEWLIB_DIR}/lib/libm.a ${libgcc} -Wl,--end-group)

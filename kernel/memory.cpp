@@ -1,0 +1,60 @@
+#include "kernel/memory.h"
+
+#include "arch/x86_64/direct_map.h"
+#include "arch/x86_64/layout.h"
+#include "kernel/log.h"
+#include "xen/p2m.h"
+
+extern "C" char __image_end[];
+
+namespace torpor::memory {
+
+namespace {
+
+PageAllocator allocator;
+Heap c_heap;
+
+unsigned long pfn_after(uintptr_t virtual_end) {
+    return (virtual_end - arch::kVirtBase + arch::kPageSize - 1) >> arch::kPageShift;
+}
+
+unsigned long max_of(unsigned long a, unsigned long b) { return a > b ? a : b; }
+
+// The domain builder lays out, in pfn order: the image, the p2m list, start_info,
+// the xenstore and console pages, the bootstrap page tables and one stack page
+// (libxenguest's PV x86 builder). Everything from here on is free.
+unsigned long first_pfn_after_bootstrap(const start_info& si) {
+    unsigned long end = pfn_after(reinterpret_cast<uintptr_t>(__image_end));
+    end = max_of(end, pfn_after(si.mfn_list + si.nr_pages * sizeof(unsigned long)));
+    end = max_of(end, pfn_after(reinterpret_cast<uintptr_t>(&si) + sizeof(si)));
+    end = max_of(end, xen::pfn_of_mfn(si.store_mfn) + 1);
+    end = max_of(end, xen::pfn_of_mfn(si.console.domU.mfn) + 1);
+    if (si.mod_start && si.mod_len) end = max_of(end, pfn_after(si.mod_start + si.mod_len));
+    end = max_of(end, arch::pfn_of_virt(si.pt_base) + si.nr_pt_frames);
+    return end + 1;  // the bootstrap stack page follows the page tables
+}
+
+}  // namespace
+
+PageAllocator& page_allocator() { return allocator; }
+Heap& heap() { return c_heap; }
+
+ErrorOr<Summary> init(const start_info& si) {
+    xen::p2m().init(reinterpret_cast<unsigned long*>(si.mfn_list), si.nr_pages);
+    auto map = arch::build_direct_map(si.pt_base, si.nr_pages, first_pfn_after_bootstrap(si));
+    if (map.is_error()) return map.error();
+
+    // The allocator's bitmap takes the first free frames; it manages the rest.
+    unsigned long first = map.value().first_free_pfn;
+    unsigned long end = map.value().mapped_pages;
+    if (first >= end) return Error::out_of_memory;
+    size_t bitmap_bytes = PageAllocator::bitmap_words_for(end - first) * sizeof(uint64_t);
+    unsigned long bitmap_pages = (bitmap_bytes + arch::kPageSize - 1) / arch::kPageSize;
+    if (first + bitmap_pages >= end) return Error::out_of_memory;
+    allocator.init(first + bitmap_pages, end - first - bitmap_pages,
+                   arch::ptr_of_pfn<uint64_t>(first));
+    c_heap.init(allocator, arch::virt_of_pfn(allocator.first_frame()), arch::kPageSize);
+    return Summary{si.nr_pages, end, allocator.first_frame(), allocator.free_count()};
+}
+
+}  // namespace torpor::memory

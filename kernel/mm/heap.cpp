@@ -1,0 +1,31 @@
+#include "kernel/mm/heap.h"
+
+namespace torpor {
+
+void Heap::init(PageAllocator& allocator, uintptr_t base, size_t page_size) {
+    allocator_ = &allocator;
+    base_ = brk_ = committed_end_ = base;
+    page_size_ = page_size;
+}
+
+ErrorOr<uintptr_t> Heap::grow(ptrdiff_t delta) {
+    uintptr_t old = brk_;
+    if (delta < 0) {
+        if (size_t(-delta) > brk_ - base_) return Error::invalid_argument;
+        brk_ -= size_t(-delta);  // frames stay claimed: newlib rarely trims
+        return old;
+    }
+    uintptr_t wanted = brk_ + size_t(delta);
+    if (wanted < brk_) return Error::out_of_memory;
+    if (wanted > committed_end_) {
+        size_t bytes = wanted - committed_end_;
+        size_t pages = (bytes + page_size_ - 1) / page_size_;
+        unsigned long frame = allocator_->first_frame() + (committed_end_ - base_) / page_size_;
+        if (allocator_->claim(frame, pages) != Error::none) return Error::out_of_memory;
+        committed_end_ += pages * page_size_;
+    }
+    brk_ = wanted;
+    return old;
+}
+
+}  // namespace torpor

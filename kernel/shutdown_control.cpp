@@ -1,0 +1,55 @@
+#include "kernel/shutdown_control.h"
+
+#include "drivers/xenstore/client.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "kernel/shutdown_request.h"
+#include "xen/abi.h"
+
+namespace torpor::shutdown_control {
+
+namespace {
+constexpr const char* kShutdownKey = "control/shutdown";
+}
+
+void advertise_features() {
+    for (const char* key : {"control/feature-poweroff", "control/feature-reboot"}) {
+        Error e = xenstore::write(key, "1");
+        if (e != Error::none) klog("shutdown: cannot advertise %s: %s", key, error_name(e));
+    }
+}
+
+void check_for_request() {
+    auto value = xenstore::read(kShutdownKey);
+    if (value.is_error()) {
+        if (value.error() != Error::not_found)
+            klog("shutdown: reading %s failed: %s", kShutdownKey, error_name(value.error()));
+        return;
+    }
+    ShutdownRequest request = parse_shutdown_request(value.value().c_str());
+    if (request == ShutdownRequest::none) return;
+    // Acknowledge first: libxl waits for the key to be cleared.
+    Error e = xenstore::write(kShutdownKey, "");
+    if (e != Error::none) klog("shutdown: cannot acknowledge request: %s", error_name(e));
+    switch (request) {
+        case ShutdownRequest::poweroff:
+            klog("torpor: shutdown requested: poweroff");
+            shutdown_domain(SHUTDOWN_poweroff);
+        case ShutdownRequest::reboot:
+            klog("torpor: shutdown requested: reboot");
+            shutdown_domain(SHUTDOWN_reboot);
+        case ShutdownRequest::crash:
+            klog("torpor: shutdown requested: crash");
+            shutdown_domain(SHUTDOWN_crash);
+        case ShutdownRequest::suspend:
+            klog("torpor: suspend requested but not supported yet; ignored");
+            return;
+        case ShutdownRequest::unknown:
+            klog("torpor: unknown shutdown request \"%s\" ignored", value.value().c_str());
+            return;
+        case ShutdownRequest::none:
+            return;
+    }
+}
+
+}  // namespace torpor::shutdown_control

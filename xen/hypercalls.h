@@ -1,0 +1,70 @@
+// Typed wrappers for the hypercalls torpor uses. Each returns Xen's raw result
+// (0 or a positive value on success, -errno from xen/errno.h on failure).
+#pragma once
+#include "abi.h"
+#include "arch/x86_64/hypercall_asm.h"
+
+namespace xen {
+
+inline unsigned long as_arg(const void* p) { return reinterpret_cast<unsigned long>(p); }
+
+inline long console_io_write(const char* buf, unsigned len) {
+    return arch::raw_hypercall<__HYPERVISOR_console_io>(CONSOLEIO_write, len, as_arg(buf));
+}
+
+inline long set_trap_table(const trap_info* table) {
+    return arch::raw_hypercall<__HYPERVISOR_set_trap_table>(as_arg(table));
+}
+
+inline long register_callback(uint16_t type, void (*entry)(), uint16_t flags = 0) {
+    callback_register reg{};
+    reg.type = type;
+    reg.flags = flags;
+    reg.address = reinterpret_cast<xen_callback_t>(entry);
+    return arch::raw_hypercall<__HYPERVISOR_callback_op>(CALLBACKOP_register, as_arg(&reg));
+}
+
+inline long mmu_update(const mmu_update_t* reqs, unsigned count, unsigned* done) {
+    return arch::raw_hypercall<__HYPERVISOR_mmu_update>(as_arg(reqs), count, as_arg(done),
+                                                        DOMID_SELF);
+}
+
+inline long update_va_mapping(unsigned long va, uint64_t pte, unsigned long flags) {
+    return arch::raw_hypercall<__HYPERVISOR_update_va_mapping>(va, pte, flags);
+}
+
+inline long sched_op(int cmd, void* arg) {
+    return arch::raw_hypercall<__HYPERVISOR_sched_op>(cmd, as_arg(arg));
+}
+
+inline long shutdown(unsigned reason) {
+    sched_shutdown_t s{reason};
+    return sched_op(SCHEDOP_shutdown, &s);
+}
+
+inline long yield() { return sched_op(SCHEDOP_yield, nullptr); }
+
+// Blocks until one of `ports` is pending or Xen system time reaches
+// `deadline_ns` (0 = no timeout). Works with event delivery masked.
+inline long poll_ports(evtchn_port_t* ports, unsigned count, uint64_t deadline_ns) {
+    sched_poll_t p{};
+    set_xen_guest_handle(p.ports, ports);
+    p.nr_ports = count;
+    p.timeout = deadline_ns;
+    return sched_op(SCHEDOP_poll, &p);
+}
+
+inline long event_channel_op(int cmd, void* arg) {
+    return arch::raw_hypercall<__HYPERVISOR_event_channel_op>(cmd, as_arg(arg));
+}
+
+inline long notify(evtchn_port_t port) {
+    evtchn_send_t send{port};
+    return event_channel_op(EVTCHNOP_send, &send);
+}
+
+inline long xen_version(int cmd, void* arg) {
+    return arch::raw_hypercall<__HYPERVISOR_xen_version>(cmd, as_arg(arg));
+}
+
+}  // namespace xen
