@@ -32,8 +32,8 @@ execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=include
 execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-libgcc-file-name
                 OUTPUT_VARIABLE libgcc OUTPUT_STRIP_TRAILING_WHITESPACE)
 string(REGEX MATCH "^[0-9]+" gcc_major ${CMAKE_CXX_COMPILER_VERSION})
-# libstdc++'s freestanding headers only (<new>, <utility>, <type_traits>, <atomic>);
-# nothing from libstdc++.so is linked.
+# libstdc++'s headers only (<new>, <utility>, <type_traits>, <atomic>), made to sit
+# on newlib by the cxx-compat shims; nothing from libstdc++ itself is linked.
 set(cxx_include /usr/include/c++/${gcc_major} /usr/include/x86_64-linux-gnu/c++/${gcc_major})
 
 set(kernel_sources
@@ -67,16 +67,21 @@ add_executable(torpor ${kernel_sources})
 set(linker_script ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)
 set_target_properties(torpor PROPERTIES LINK_DEPENDS ${linker_script} SUFFIX ".elf")
 target_include_directories(torpor PRIVATE ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
-target_include_directories(torpor SYSTEM PRIVATE
-  ${xen_include} ${cxx_include} ${TORPOR_NEWLIB_DIR}/include ${gcc_include})
+# Raw -isystem flags: CMake drops "implicit" directories such as gcc's own include
+# dir from target_include_directories, and the order here matters.
+set(kernel_system_includes)
+foreach(dir ${xen_include} ${TORPOR_NEWLIB_DIR}/cxx-compat ${cxx_include}
+            ${TORPOR_NEWLIB_DIR}/include ${gcc_include})
+  list(APPEND kernel_system_includes "SHELL:-isystem ${dir}")
+endforeach()
 target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1
   TORPOR_VERSION_STRING="${PROJECT_VERSION}")
 set(kernel_codegen -ffreestanding -nostdinc -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone
     -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables)
-target_compile_options(torpor PRIVATE ${kernel_codegen}
+target_compile_options(torpor PRIVATE ${kernel_codegen} ${kernel_system_includes} $<$<COMPILE_LANGUAGE:ASM>:-D__ASSEMBLY__>
   $<$<COMPILE_LANGUAGE:CXX>:-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics
     -fno-use-cxa-atexit -Wall -Wextra -Wno-missing-field-initializers>)
 target_link_options(torpor PRIVATE -nostdlib -static -no-pie -Wl,-T,${linker_script}
-  -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
+  -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
 target_link_libraries(torpor PRIVATE -Wl,--start-group ${TORPOR_NEWLIB_DIR}/lib/libc.a
   ${TORPOR_NEWLIB_DIR}/lib/libm.a ${libgcc} -Wl,--end-group)
