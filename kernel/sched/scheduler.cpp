@@ -1,0 +1,188 @@
+#include "kernel/sched/scheduler.h"
+
+#include <stdlib.h>
+
+#include <new>
+
+namespace torpor::sched {
+
+const char* thread_state_name(ThreadState state) {
+    switch (state) {
+        case ThreadState::runnable: return "runnable";
+        case ThreadState::running: return "running";
+        case ThreadState::blocked: return "blocked";
+        case ThreadState::exited: return "exited";
+    }
+    return "?";
+}
+
+void Scheduler::init(const Hooks* hooks, Thread* boot_thread, unsigned cpu) {
+    hooks_ = hooks;
+    cpu_ = cpu;
+    boot_thread->state = ThreadState::running;
+    boot_thread->scheduler = this;
+    boot_thread->is_boot_thread = true;
+    boot_thread->timeout.callback = on_timeout;
+    boot_thread->timeout.context = boot_thread;
+    current_ = boot_thread;
+}
+
+ErrorOr<Thread*> Scheduler::spawn(const char* name, Thread::Entry entry, void* arg,
+                                  size_t stack_size) {
+    Thread* t = new (std::nothrow) Thread;
+    if (!t) return Error::out_of_memory;
+    t->name = name;
+    t->entry = entry;
+    t->arg = arg;
+    t->scheduler = this;
+    t->timeout.callback = on_timeout;
+    t->timeout.context = t;
+    t->stack_size = stack_size;
+    t->stack = aligned_alloc(16, stack_size);
+    if (!t->stack) {
+        delete t;
+        return Error::out_of_memory;
+    }
+    Error e = hooks_->prepare_thread(t);
+    if (e != Error::none) {
+        free(t->stack);
+        delete t;
+        return e;
+    }
+    {
+        EventsMasked masked(*hooks_);
+        LockGuard guard(run_lock_);
+        t->state = ThreadState::runnable;
+        push_runnable(t);
+    }
+    if (hooks_->kick && this != &this_scheduler()) hooks_->kick(this);
+    return t;
+}
+
+void Scheduler::push_runnable(Thread* t) {
+    t->next = nullptr;
+    if (run_tail_)
+        run_tail_->next = t;
+    else
+        run_head_ = t;
+    run_tail_ = t;
+    ++runnable_;
+}
+
+Thread* Scheduler::pop_runnable() {
+    LockGuard guard(run_lock_);
+    Thread* t = run_head_;
+    if (!t) return nullptr;
+    run_head_ = t->next;
+    if (!run_head_) run_tail_ = nullptr;
+    t->next = nullptr;
+    --runnable_;
+    return t;
+}
+
+void Scheduler::schedule() {
+    Thread* prev = current_;
+    Thread* next;
+    for (;;) {
+        next = pop_runnable();
+        if (next) break;
+        // Nothing to run: block the vCPU; event upcalls (timers, I/O) wake threads.
+        hooks_->idle();
+    }
+    if (next == prev) {
+        prev->state = ThreadState::running;
+        return;
+    }
+    next->state = ThreadState::running;
+    previous_ = prev;
+    current_ = next;
+    ++switches_;
+    hooks_->switch_context(prev, next);
+    finish_switch();
+}
+
+void Scheduler::finish_switch() {
+    Thread* prev = previous_;
+    previous_ = nullptr;
+    if (prev && prev->state == ThreadState::exited) {
+        __atomic_store_n(&prev->reaped, true, __ATOMIC_RELEASE);
+        prev->exit_waiters.wake_all();
+    }
+}
+
+void Scheduler::yield() {
+    EventsMasked masked(*hooks_);
+    if (runnable_ == 0) return;
+    {
+        LockGuard guard(run_lock_);
+        current_->state = ThreadState::runnable;
+        push_runnable(current_);
+    }
+    schedule();
+}
+
+void Scheduler::sleep_until(uint64_t deadline_ns) {
+    EventsMasked masked(*hooks_);
+    Thread* t = current_;
+    t->waiting_on = nullptr;
+    t->wake_reason = WakeReason::none;
+    t->state = ThreadState::blocked;
+    hooks_->arm_timer(&t->timeout, deadline_ns);
+    schedule();
+}
+
+void Scheduler::wake(Thread* t, WakeReason reason) {
+    EventsMasked masked(*hooks_);
+    {
+        LockGuard guard(run_lock_);
+        if (t->state != ThreadState::blocked) return;
+        t->wake_reason = reason;
+        t->state = ThreadState::runnable;
+        push_runnable(t);
+    }
+    if (hooks_->kick && this != &this_scheduler()) hooks_->kick(this);
+}
+
+void Scheduler::on_timeout(Timer* timer) {
+    Thread* t = static_cast<Thread*>(timer->context);
+    WaitQueue* q = t->waiting_on;
+    if (q) {
+        LockGuard guard(q->lock_);
+        if (!q->unlink(t)) return;  // a waker got there first
+        t->waiting_on = nullptr;
+    }
+    t->scheduler->wake(t, WakeReason::timed_out);
+}
+
+Error Scheduler::join(Thread* t) {
+    if (t == current_ || t->is_boot_thread) return Error::invalid_argument;
+    // Woken once when it exits and again once it has been switched away from
+    // (on another vCPU those can be far apart): only then is its stack free.
+    while (!__atomic_load_n(&t->reaped, __ATOMIC_ACQUIRE)) {
+        Error e = t->exit_waiters.wait_if(
+            [t] { return !__atomic_load_n(&t->reaped, __ATOMIC_ACQUIRE); });
+        if (e != Error::none) return e;
+    }
+    hooks_->release_thread(t);
+    free(t->stack);
+    delete t;
+    return Error::none;
+}
+
+void Scheduler::exit_current() {
+    hooks_->mask_events();
+    current_->state = ThreadState::exited;
+    current_->exit_waiters.wake_all();  // a joiner may be the only thread left to run
+    schedule();
+    __builtin_unreachable();
+}
+
+void thread_main(Thread* thread) {
+    Scheduler& s = *thread->scheduler;
+    s.finish_switch();
+    s.hooks().restore_events(false);  // a new thread starts with events enabled
+    thread->entry(thread->arg);
+    s.exit_current();
+}
+
+}  // namespace torpor::sched

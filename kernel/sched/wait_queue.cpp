@@ -1,0 +1,76 @@
+#include "kernel/sched/wait_queue.h"
+
+#include "kernel/sched/scheduler.h"
+
+namespace torpor::sched {
+
+void WaitQueue::append(Thread* t) {
+    t->next = nullptr;
+    if (tail_)
+        tail_->next = t;
+    else
+        head_ = t;
+    tail_ = t;
+}
+
+bool WaitQueue::unlink(Thread* t) {
+    Thread* prev = nullptr;
+    for (Thread* cur = head_; cur; prev = cur, cur = cur->next) {
+        if (cur != t) continue;
+        if (prev)
+            prev->next = cur->next;
+        else
+            head_ = cur->next;
+        if (tail_ == cur) tail_ = prev;
+        cur->next = nullptr;
+        return true;
+    }
+    return false;
+}
+
+Error WaitQueue::wait(uint64_t deadline_ns) {
+    return wait_if([] { return true; }, deadline_ns);
+}
+
+Error WaitQueue::wait_locked(uint64_t deadline_ns) {
+    Scheduler& s = this_scheduler();
+    Thread* t = s.current();
+    t->wake_reason = WakeReason::none;
+    t->waiting_on = this;
+    t->state = ThreadState::blocked;
+    append(t);
+    if (deadline_ns) s.hooks().arm_timer(&t->timeout, deadline_ns);
+    lock_.unlock();
+    s.schedule();
+    if (deadline_ns) s.hooks().cancel_timer(&t->timeout);
+    return t->wake_reason == WakeReason::timed_out ? Error::timed_out : Error::none;
+}
+
+void WaitQueue::wake_one() {
+    EventsMasked masked(this_scheduler().hooks());
+    lock_.lock();
+    Thread* t = head_;
+    if (t) {
+        unlink(t);
+        t->waiting_on = nullptr;
+    }
+    lock_.unlock();
+    if (t) t->scheduler->wake(t, WakeReason::woken);
+}
+
+void WaitQueue::wake_all() {
+    EventsMasked masked(this_scheduler().hooks());
+    lock_.lock();
+    Thread* list = head_;
+    head_ = tail_ = nullptr;
+    for (Thread* t = list; t; t = t->next) t->waiting_on = nullptr;
+    lock_.unlock();
+    while (list) {
+        Thread* t = list;
+        list = t->next;
+        t->next = nullptr;
+        t->scheduler->wake(t, WakeReason::woken);
+    }
+}
+
+}  // namespace torpor::sched
