@@ -36,16 +36,26 @@ string(REGEX MATCH "^[0-9]+" gcc_major ${CMAKE_CXX_COMPILER_VERSION})
 # on newlib by the cxx-compat shims; nothing from libstdc++ itself is linked.
 set(cxx_include /usr/include/c++/${gcc_major} /usr/include/x86_64-linux-gnu/c++/${gcc_major})
 
+set(TORPOR_APP demo CACHE STRING "The application linked into the kernel (apps/<name>)")
+file(GLOB app_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/apps/${TORPOR_APP}/*.cpp)
+if(NOT app_sources)
+  message(FATAL_ERROR "no sources in apps/${TORPOR_APP}")
+endif()
+
 set(kernel_sources
   arch/x86_64/boot.S
+  arch/x86_64/context_switch.S
   arch/x86_64/elf_notes.S
   arch/x86_64/trap_entry.S
   arch/x86_64/direct_map.cpp
   arch/x86_64/start.cpp
+  arch/x86_64/thread_stack.cpp
   arch/x86_64/traps.cpp
+  xen/grant_table.cpp
   xen/p2m.cpp
   xen/shared_info.cpp
   kernel/boot.cpp
+  kernel/cpu_local.cpp
   kernel/cxx_runtime.cpp
   kernel/kernel_main.cpp
   kernel/libc_glue.cpp
@@ -54,13 +64,22 @@ set(kernel_sources
   kernel/panic.cpp
   kernel/shutdown_control.cpp
   kernel/shutdown_request.cpp
-  kernel/wait.cpp
+  kernel/events/event_channels.cpp
+  kernel/events/port_registry.cpp
+  kernel/grant/grant_refs.cpp
+  kernel/grant/grant_self_test.cpp
   kernel/mm/heap.cpp
   kernel/mm/page_allocator.cpp
+  kernel/sched/scheduler.cpp
+  kernel/sched/wait_queue.cpp
+  kernel/sched/xen_hooks.cpp
   kernel/time/clock.cpp
+  kernel/time/timer_queue.cpp
+  kernel/time/timers.cpp
   drivers/console/pv_console.cpp
   drivers/xenstore/client.cpp
   drivers/xenstore/wire.cpp
+  ${app_sources}
 )
 
 add_executable(torpor ${kernel_sources})

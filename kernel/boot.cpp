@@ -4,10 +4,16 @@
 #include "arch/x86_64/layout.h"
 #include "drivers/console/pv_console.h"
 #include "drivers/xenstore/client.h"
+#include "kernel/cpu_local.h"
+#include "kernel/events/event_channels.h"
 #include "kernel/kernel_main.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "kernel/panic.h"
+#include "kernel/sched/xen_hooks.h"
+#include "kernel/time/clock.h"
+#include "kernel/time/timers.h"
+#include "xen/event_mask.h"
 #include "xen/p2m.h"
 #include "xen/shared_info.h"
 
@@ -22,12 +28,19 @@ T* map_special_page(unsigned long mfn) {
     return arch::ptr_of_pfn<T>(xen::pfn_of_mfn(mfn));
 }
 
+void check(Error e, const char* what) {
+    if (e != Error::none) kpanic("%s failed: %s", what, error_name(e));
+}
+
 }  // namespace
 
 void kernel_start(start_info* si) {
+    uint64_t boot_entry_ns;
+    check(install_cpu_local(0), "per-CPU data for vCPU 0");
     if (long rc = xen::map_shared_info(si->shared_info))
         kpanic("cannot map shared_info: %ld", rc);
-    xen::vcpu(0)->evtchn_upcall_mask = 1;  // polled I/O until the event layer exists
+    xen::mask_events();
+    boot_entry_ns = clock::monotonic_ns();
 
     auto memory = memory::init(*si);
     if (memory.is_error()) kpanic("memory init failed: %s", error_name(memory.error()));
@@ -36,12 +49,20 @@ void kernel_start(start_info* si) {
     if (console::connect(map_special_page<xencons_interface>(si->console.domU.mfn),
                          si->console.domU.evtchn) != Error::none)
         klog("console: PV console unavailable, using Xen's console");
-    if (Error e = xenstore::connect(map_special_page<xenstore_domain_interface>(si->store_mfn),
-                                    si->store_evtchn);
-        e != Error::none)
-        kpanic("xenstore: cannot connect: %s", error_name(e));
 
-    kernel_main(BootReport{si, memory.value()});
+    events::init();
+    CpuLocal& boot_cpu = this_cpu();
+    boot_cpu.scheduler.init(&sched::xen_hooks, &boot_cpu.boot_thread, 0);
+    boot_cpu.boot_thread.name = "main";
+    check(timers::init_this_cpu(), "timer VIRQ");
+    xen::unmask_events();
+
+    check(console::start_input_events(), "console input events");
+    check(xenstore::connect(map_special_page<xenstore_domain_interface>(si->store_mfn),
+                            si->store_evtchn),
+          "xenstore");
+
+    kernel_main(BootReport{si, memory.value(), boot_entry_ns});
 }
 
 }  // namespace torpor

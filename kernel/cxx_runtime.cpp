@@ -7,6 +7,10 @@
 
 #include "kernel/panic.h"
 
+namespace std {
+const nothrow_t nothrow{};
+}
+
 void* operator new(size_t size) { return malloc(size ? size : 1); }
 void* operator new[](size_t size) { return malloc(size ? size : 1); }
 void* operator new(size_t size, const std::nothrow_t&) noexcept { return malloc(size ? size : 1); }

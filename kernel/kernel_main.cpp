@@ -1,22 +1,25 @@
-// After boot: announce ourselves, then serve control requests until shut down.
+// After boot: announce ourselves, start the control services, run the app.
 #include "kernel/kernel_main.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "drivers/xenstore/client.h"
+#include "kernel/app.h"
+#include "kernel/grant/grant_self_test.h"
 #include "kernel/log.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/shutdown_control.h"
 #include "kernel/time/clock.h"
 #include "kernel/version.h"
-#include "kernel/wait.h"
+#include "xen/grant_table.h"
 #include "xen/hypercalls.h"
 
 namespace torpor {
 
 namespace {
 
-constexpr uint64_t kControlPollNs = 100'000'000ull;
+constexpr unsigned kGrantFrames = 4;
 
 int read_domain_id() {
     auto value = xenstore::read("domid");
@@ -38,15 +41,21 @@ void kernel_main(const BootReport& boot) {
            boot.memory.nr_pages / 256, boot.memory.free_pages);
     fflush(stdout);
 
-    shutdown_control::advertise_features();
-    klog("torpor: ready");
+    if (Error e = xen::grant_table::init(kGrantFrames); e != Error::none)
+        klog("grant table: setup failed: %s", error_name(e));
+    else
+        (void)grant::run_self_test();
 
-    evtchn_port_t store_port = boot.si->store_evtchn;
-    for (;;) {
-        shutdown_control::check_for_request();
-        acknowledge_port(store_port);
-        wait_for_port(store_port, clock::xen_system_time_ns() + kControlPollNs);
-    }
+    if (Error e = shutdown_control::start(); e != Error::none)
+        klog("shutdown: cannot watch control/shutdown: %s", error_name(e));
+
+    uint64_t ready_ns = clock::monotonic_ns();
+    klog("torpor: ready (boot took %llu us from kernel entry)",
+         (unsigned long long)((ready_ns - boot.entry_monotonic_ns) / 1000));
+
+    app_main();
+    klog("torpor: application returned; serving control requests");
+    for (;;) sched::this_scheduler().sleep_until(clock::monotonic_ns() + 3'600'000'000'000ull);
 }
 
 }  // namespace torpor

@@ -1,4 +1,6 @@
 #pragma once
+#include <stdint.h>
+
 #include "kernel/memory.h"
 #include "xen/abi.h"
 
@@ -7,6 +9,7 @@ namespace torpor {
 struct BootReport {
     const start_info* si;
     memory::Summary memory;
+    uint64_t entry_monotonic_ns;  // when kernel_start began
 };
 
 [[noreturn]] void kernel_main(const BootReport& boot);

@@ -9,17 +9,11 @@
 namespace torpor::shutdown_control {
 
 namespace {
+
 constexpr const char* kShutdownKey = "control/shutdown";
-}
+void (*suspend_handler)() = nullptr;
 
-void advertise_features() {
-    for (const char* key : {"control/feature-poweroff", "control/feature-reboot"}) {
-        Error e = xenstore::write(key, "1");
-        if (e != Error::none) klog("shutdown: cannot advertise %s: %s", key, error_name(e));
-    }
-}
-
-void check_for_request() {
+void on_shutdown_key_changed(const char*, void*) {
     auto value = xenstore::read(kShutdownKey);
     if (value.is_error()) {
         if (value.error() != Error::not_found)
@@ -27,7 +21,7 @@ void check_for_request() {
         return;
     }
     ShutdownRequest request = parse_shutdown_request(value.value().c_str());
-    if (request == ShutdownRequest::none) return;
+    if (request == ShutdownRequest::none) return;  // our own acknowledgement, or nothing
     // Acknowledge first: libxl waits for the key to be cleared.
     Error e = xenstore::write(kShutdownKey, "");
     if (e != Error::none) klog("shutdown: cannot acknowledge request: %s", error_name(e));
@@ -42,7 +36,11 @@ void check_for_request() {
             klog("torpor: shutdown requested: crash");
             shutdown_domain(SHUTDOWN_crash);
         case ShutdownRequest::suspend:
-            klog("torpor: suspend requested but not supported yet; ignored");
+            if (suspend_handler) {
+                suspend_handler();
+            } else {
+                klog("torpor: suspend requested but not supported yet; ignored");
+            }
             return;
         case ShutdownRequest::unknown:
             klog("torpor: unknown shutdown request \"%s\" ignored", value.value().c_str());
@@ -50,6 +48,19 @@ void check_for_request() {
         case ShutdownRequest::none:
             return;
     }
+}
+
+}  // namespace
+
+void set_suspend_handler(void (*handler)()) { suspend_handler = handler; }
+
+Error start() {
+    for (const char* key : {"control/feature-poweroff", "control/feature-reboot"}) {
+        Error e = xenstore::write(key, "1");
+        if (e != Error::none) klog("shutdown: cannot advertise %s: %s", key, error_name(e));
+    }
+    auto w = xenstore::watch(kShutdownKey, on_shutdown_key_changed, nullptr);
+    return w.is_error() ? w.error() : Error::none;
 }
 
 }  // namespace torpor::shutdown_control

@@ -1,12 +1,13 @@
-// Reacts to control/shutdown. For now the key is polled from the idle loop;
-// the xenstore watch replaces the polling once watches exist.
+// Reacts to control/shutdown through a xenstore watch.
 #pragma once
+#include "kernel/lib/error.h"
 
 namespace torpor::shutdown_control {
 
-// Advertises the shutdown features this kernel implements.
-void advertise_features();
-// Reads control/shutdown once, acknowledges a request and carries it out.
-void check_for_request();
+// Advertises the shutdown features this kernel implements and watches
+// control/shutdown (the watch fires once at once; handling is idempotent).
+Error start();
+// Handler for "suspend": installed by suspend/ once suspend works.
+void set_suspend_handler(void (*handler)());
 
 }  // namespace torpor::shutdown_control

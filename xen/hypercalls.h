@@ -67,4 +67,26 @@ inline long xen_version(int cmd, void* arg) {
     return arch::raw_hypercall<__HYPERVISOR_xen_version>(cmd, as_arg(arg));
 }
 
+// `arg` points to an array of `count` structures of the type `cmd` takes
+// (GNTTABOP_* => struct gnttab_*, /usr/include/xen/grant_table.h).
+inline long grant_table_op(unsigned cmd, void* arg, unsigned count) {
+    return arch::raw_hypercall<__HYPERVISOR_grant_table_op>(cmd, as_arg(arg), count);
+}
+
+}  // namespace xen
+
+namespace xen {
+
+inline long vcpu_op(int cmd, unsigned vcpu, void* arg) {
+    return arch::raw_hypercall<__HYPERVISOR_vcpu_op>(cmd, vcpu, as_arg(arg));
+}
+
+inline long set_segment_base(unsigned which, unsigned long base) {
+    return arch::raw_hypercall<__HYPERVISOR_set_segment_base>(which, base);
+}
+
+// SCHEDOP_block: atomically re-enables event delivery and blocks until an
+// event is pending (xen/sched.h); the upcall runs before it returns.
+inline long block() { return sched_op(SCHEDOP_block, nullptr); }
+
 }  // namespace xen

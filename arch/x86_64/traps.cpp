@@ -1,5 +1,6 @@
 #include "arch/x86_64/traps.h"
 
+#include "arch/x86_64/cpu_base.h"
 #include "arch/x86_64/trap_frame.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
@@ -88,18 +89,26 @@ long install_traps() {
 }  // namespace arch
 
 extern "C" void handle_trap(arch::TrapFrame* f) {
-    unsigned long cr2 = f->vector == 14 ? xen::vcpu(0)->arch.cr2 : 0;
+    unsigned long cr2 = f->vector == 14 ? xen::vcpu(arch::current_vcpu_id())->arch.cr2 : 0;
     torpor::kpanic("trap %ld (%s) error=%#lx rip=%#lx rsp=%#lx rflags=%#lx cr2=%#lx rax=%#lx "
                    "rbx=%#lx rcx=%#lx rdx=%#lx rsi=%#lx rdi=%#lx rbp=%#lx",
                    long(f->vector), arch::trap_name(f->vector), f->error_code, f->rip, f->rsp,
                    f->rflags, cr2, f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp);
 }
 
-// Events stay masked until the event-channel layer exists; an upcall here means
-// something unmasked them, so acknowledge and return.
+namespace arch {
+namespace {
+void (*event_upcall_handler)() = nullptr;
+}
+void set_event_upcall_handler(void (*handler)()) { event_upcall_handler = handler; }
+}  // namespace arch
+
 extern "C" void handle_event_upcall(arch::TrapFrame*) {
-    vcpu_info* v = xen::vcpu(0);
-    v->evtchn_upcall_pending = 0;
+    if (arch::event_upcall_handler) {
+        arch::event_upcall_handler();
+    } else {
+        xen::vcpu(arch::current_vcpu_id())->evtchn_upcall_pending = 0;  // nothing bound yet
+    }
 }
 
 extern "C" void handle_failsafe(unsigned long* frame) {

@@ -7,4 +7,7 @@ namespace arch {
 // Returns 0 or Xen's negative error code.
 long install_traps();
 
+// The kernel's event dispatcher, called from the upcall with delivery masked.
+void set_event_upcall_handler(void (*handler)());
+
 }  // namespace arch

@@ -2,9 +2,12 @@
 
 #include "arch/x86_64/cpu.h"
 #include "drivers/console/byte_ring.h"
+#include "kernel/events/event_channels.h"
 #include "kernel/log.h"
+#include "kernel/sched/wait_queue.h"
+#include "kernel/sync/spinlock.h"
 #include "kernel/time/clock.h"
-#include "kernel/wait.h"
+#include "xen/event_mask.h"
 #include "xen/hypercalls.h"
 
 namespace torpor::console {
@@ -15,35 +18,50 @@ using OutRing = ByteRing<sizeof(xencons_interface::out)>;
 using InRing = ByteRing<sizeof(xencons_interface::in)>;
 
 constexpr uint64_t kStallLimitNs = 3'000'000'000ull;
-constexpr uint64_t kPollSliceNs = 10'000'000ull;
+constexpr uint64_t kInputPollNs = 500'000'000ull;
 
 volatile xencons_interface* ring = nullptr;
 evtchn_port_t event_port = 0;
+Spinlock output_lock;  // with events masked: output may come from event handlers
 size_t dropped = 0;
 bool broken = false;
+sched::WaitQueue input_ready;
+
+// Line assembly for read_line (one reader at a time).
+char pending_line[256];
+size_t pending_length = 0;
 
 void report_broken(const char* what) {
     if (broken) return;
     broken = true;
     set_log_sink(nullptr);  // fall back to Xen's console for the report
-    klog("console: backend broke the ring protocol (%s); console output disabled", what);
+    klog("console: backend broke the ring protocol (%s); console disabled", what);
 }
 
 void ring_sink(const char* text, size_t length) { write(text, length); }
 
+void on_console_event(uint32_t, void*) { input_ready.wake_all(); }
+
+bool input_available() { return ring->in_prod != ring->in_cons; }
+
 }  // namespace
 
 Error connect(xencons_interface* shared_ring, evtchn_port_t port) {
+    if (OutRing::used(shared_ring->out_prod, shared_ring->out_cons).is_error() ||
+        InRing::used(shared_ring->in_prod, shared_ring->in_cons).is_error()) {
+        report_broken("bad indices at connect");
+        return Error::protocol_error;
+    }
     ring = shared_ring;
     event_port = port;
     broken = false;
-    auto used = OutRing::used(ring->out_prod, ring->out_cons);
-    if (used.is_error()) {
-        report_broken("bad output indices at connect");
-        return Error::protocol_error;
-    }
     set_log_sink(ring_sink);
     return Error::none;
+}
+
+Error start_input_events() {
+    auto h = events::adopt(event_port, on_console_event, nullptr);
+    return h.is_error() ? h.error() : Error::none;
 }
 
 void write(const char* text, size_t length) {
@@ -51,9 +69,10 @@ void write(const char* text, size_t length) {
         dropped += length;
         return;
     }
+    xen::EventMaskGuard masked;
+    LockGuard guard(output_lock);
     uint64_t last_progress = clock::xen_system_time_ns();
     while (length > 0) {
-        acknowledge_port(event_port);
         uint32_t cons = ring->out_cons;
         uint32_t prod = ring->out_prod;
         arch::read_barrier();
@@ -72,12 +91,11 @@ void write(const char* text, size_t length) {
             last_progress = clock::xen_system_time_ns();
             continue;
         }
-        uint64_t now = clock::xen_system_time_ns();
-        if (now - last_progress > kStallLimitNs) {
+        if (clock::xen_system_time_ns() - last_progress > kStallLimitNs) {
             dropped += length;
             return;
         }
-        wait_for_port(event_port, now + kPollSliceNs);
+        xen::yield();  // let dom0's xenconsoled run and drain the ring
     }
 }
 
@@ -97,6 +115,37 @@ ErrorOr<size_t> read(char* out, size_t capacity) {
         xen::notify(event_port);
     }
     return copied.value();
+}
+
+ErrorOr<size_t> read_line(char* out, size_t capacity, uint64_t deadline_ns) {
+    if (capacity < 2) return Error::invalid_argument;
+    for (;;) {
+        for (size_t i = 0; i < pending_length; ++i) {
+            char c = pending_line[i];
+            if (c != '\n' && c != '\r' && i + 1 < capacity) continue;
+            size_t n = i;  // a full buffer without terminator: return what fits
+            if (c != '\n' && c != '\r') n = capacity - 1;
+            for (size_t j = 0; j < n; ++j) out[j] = pending_line[j];
+            out[n] = '\0';
+            size_t consumed = (c == '\n' || c == '\r') ? i + 1 : n;
+            for (size_t j = consumed; j < pending_length; ++j)
+                pending_line[j - consumed] = pending_line[j];
+            pending_length -= consumed;
+            return n;
+        }
+        if (pending_length == sizeof(pending_line)) pending_length = 0;  // overlong: drop
+        auto got = read(pending_line + pending_length, sizeof(pending_line) - pending_length);
+        if (got.is_error()) return got.error();
+        if (got.value() > 0) {
+            pending_length += got.value();
+            continue;
+        }
+        uint64_t now = clock::monotonic_ns();
+        if (deadline_ns && now >= deadline_ns) return Error::timed_out;
+        uint64_t slice = now + kInputPollNs;
+        (void)input_ready.wait_if([] { return !input_available(); },
+                                  deadline_ns && deadline_ns < slice ? deadline_ns : slice);
+    }
 }
 
 size_t dropped_bytes() { return dropped; }

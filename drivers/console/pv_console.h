@@ -2,19 +2,28 @@
 // byte ring, and an event channel to xenconsoled in dom0.
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernel/lib/error.h"
 #include "xen/abi.h"
 
 namespace torpor::console {
 
-// Connects to the ring and routes the kernel log to it.
+// Connects to the ring and routes the kernel log to it. Output works from any
+// context; input wakes reader threads once events are running.
 Error connect(xencons_interface* ring, evtchn_port_t port);
-// Writes all of `text`, waiting (bounded) while the ring is full. Output the
-// backend does not take within a few seconds is dropped and counted.
+// Writes all of `text`. While the ring is full it yields the vCPU to let
+// xenconsoled drain it; output still not taken after a few seconds is dropped
+// and counted rather than hanging the kernel.
 void write(const char* text, size_t length);
 // Copies up to `capacity` bytes of pending input; never blocks.
 ErrorOr<size_t> read(char* out, size_t capacity);
+// Blocks the calling thread until a whole line (ended by \n or \r) arrived;
+// the terminator is dropped and the line NUL-terminated. Longer lines are
+// returned in pieces of capacity - 1 bytes.
+ErrorOr<size_t> read_line(char* out, size_t capacity, uint64_t deadline_ns = 0);
 size_t dropped_bytes();
+// Starts delivering input notifications (needs the event layer).
+Error start_input_events();
 
 }  // namespace torpor::console

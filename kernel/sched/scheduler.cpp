@@ -1,5 +1,6 @@
 #include "kernel/sched/scheduler.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 
 #include <new>
@@ -38,7 +39,7 @@ ErrorOr<Thread*> Scheduler::spawn(const char* name, Thread::Entry entry, void* a
     t->timeout.callback = on_timeout;
     t->timeout.context = t;
     t->stack_size = stack_size;
-    t->stack = aligned_alloc(16, stack_size);
+    t->stack = memalign(16, stack_size);
     if (!t->stack) {
         delete t;
         return Error::out_of_memory;

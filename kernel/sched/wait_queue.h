@@ -36,3 +36,6 @@ private:
 };
 
 }  // namespace torpor::sched
+
+// WaitQueue::wait_if is defined with the scheduler it needs.
+#include "kernel/sched/scheduler.h"

@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "kernel/time/pvclock_math.h"
+#include "arch/x86_64/cpu_base.h"
 #include "xen/shared_info.h"
 
 namespace torpor::clock {
@@ -24,7 +25,30 @@ uint64_t read_system_time(const volatile vcpu_time_info& t) {
 
 }  // namespace
 
-uint64_t xen_system_time_ns() { return read_system_time(xen::vcpu(0)->time); }
+// Added to Xen system time; changed only by the resume path.
+uint64_t monotonic_offset_ns = 0;
+// The largest value handed out, so that per-vCPU time infos that disagree by a
+// few ns never make the clock step back.
+uint64_t last_monotonic_ns = 0;
+
+uint64_t xen_system_time_ns() {
+    return read_system_time(xen::vcpu(arch::current_vcpu_id())->time);
+}
+
+uint64_t monotonic_ns() {
+    uint64_t now = xen_system_time_ns() + monotonic_offset_ns;
+    uint64_t last = __atomic_load_n(&last_monotonic_ns, __ATOMIC_RELAXED);
+    while (now > last) {
+        if (__atomic_compare_exchange_n(&last_monotonic_ns, &last, now, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            return now;
+    }
+    return last;
+}
+
+uint64_t to_xen_system_time(uint64_t monotonic) {
+    return monotonic > monotonic_offset_ns ? monotonic - monotonic_offset_ns : 0;
+}
 
 uint64_t wall_clock_ns() {
     const volatile shared_info* s = xen::shared();

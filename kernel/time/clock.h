@@ -4,8 +4,13 @@
 
 namespace torpor::clock {
 
-// Xen system time in ns (monotonic on one host, starts near 0 at domain boot).
+// Xen system time in ns on this host (starts near 0 when the domain boots).
 uint64_t xen_system_time_ns();
+// torpor's monotonic clock: Xen system time plus an offset that the resume
+// path adjusts so that it never goes backwards across hosts.
+uint64_t monotonic_ns();
+// Converts between the two (deadlines handed to Xen are in system time).
+uint64_t to_xen_system_time(uint64_t monotonic);
 // Nanoseconds since the Unix epoch.
 uint64_t wall_clock_ns();
 

@@ -1,0 +1,35 @@
+// The 2-level event-channel scan (xen/xen.h, struct shared_info and vcpu_info):
+// the vCPU's selector word says which words of the shared pending bitmap may
+// hold work; a port is delivered when pending and not masked, and its pending
+// bit is cleared before the handler runs so a new notification is not lost.
+#pragma once
+#include <stdint.h>
+
+namespace torpor::events {
+
+inline constexpr unsigned kBitsPerWord = 64;
+
+// Scans once; returns the number of ports delivered. `deliver(port)` runs for
+// each. Generic over the word type so the host tests can drive it.
+template <typename Word, typename Deliver>
+unsigned scan_pending_once(volatile uint8_t& upcall_pending, Word& pending_selector,
+                           Word* pending, const Word* mask, Deliver deliver) {
+    upcall_pending = 0;
+    Word selector = __atomic_exchange_n(&pending_selector, Word(0), __ATOMIC_ACQ_REL);
+    unsigned delivered = 0;
+    while (selector) {
+        unsigned word = unsigned(__builtin_ctzll(selector));
+        selector &= selector - 1;
+        Word ready = __atomic_load_n(&pending[word], __ATOMIC_ACQUIRE) & ~mask[word];
+        while (ready) {
+            unsigned bit = unsigned(__builtin_ctzll(ready));
+            ready &= ready - 1;
+            __atomic_fetch_and(&pending[word], ~(Word(1) << bit), __ATOMIC_ACQ_REL);
+            deliver(word * kBitsPerWord + bit);
+            ++delivered;
+        }
+    }
+    return delivered;
+}
+
+}  // namespace torpor::events

@@ -1,0 +1,45 @@
+#include "kernel/sched/xen_hooks.h"
+
+#include "arch/x86_64/thread_stack.h"
+#include "kernel/cpu_local.h"
+#include "kernel/time/timers.h"
+#include "xen/event_mask.h"
+
+namespace torpor::sched {
+
+namespace {
+
+void switch_context(Thread* from, Thread* to) { arch_switch_stack(&from->saved_sp, to->saved_sp); }
+
+Error prepare_thread(Thread* t) {
+    t->saved_sp = arch::build_initial_frame(t->stack, t->stack_size, t);
+    return Error::none;
+}
+
+void release_thread(Thread*) {}
+
+void idle() {
+    // SCHEDOP_block re-enables delivery atomically and returns after the
+    // upcall has run; mask again for the scheduler's loop.
+    (void)xen::block();
+    xen::mask_events();
+}
+
+void restore_events(bool was_masked) {
+    if (!was_masked) xen::unmask_events();
+}
+
+}  // namespace
+
+const Hooks xen_hooks = {
+    switch_context, prepare_thread,  release_thread,    idle,           timers::arm,
+    timers::cancel, /*kick=*/nullptr, xen::mask_events, restore_events,
+};
+
+Scheduler& this_scheduler() { return this_cpu().scheduler; }
+
+}  // namespace torpor::sched
+
+extern "C" void arch_thread_entry(void* thread) {
+    torpor::sched::thread_main(static_cast<torpor::sched::Thread*>(thread));
+}

@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "kernel/events/pending_scan.h"
+#include "kernel/events/port_registry.h"
+
+using namespace torpor;
+using namespace torpor::events;
+
+TEST(PendingScan, DeliversPendingUnmaskedPortsAndClearsThem) {
+    volatile uint8_t upcall_pending = 1;
+    uint64_t selector = (1ull << 0) | (1ull << 2);
+    uint64_t pending[4] = {(1ull << 3) | (1ull << 5), 1ull << 7, 1ull << 1, 0};
+    uint64_t mask[4] = {1ull << 5, 0, 0, 0};
+    std::vector<uint32_t> ports;
+    unsigned n = scan_pending_once(upcall_pending, selector, pending, mask,
+                                   [&](uint32_t p) { ports.push_back(p); });
+    EXPECT_EQ(n, 2u);
+    EXPECT_EQ(ports, (std::vector<uint32_t>{3, 2 * 64 + 1}));
+    EXPECT_EQ(upcall_pending, 0);
+    EXPECT_EQ(selector, 0u);
+    EXPECT_EQ(pending[0], 1ull << 5) << "a masked port stays pending";
+    EXPECT_EQ(pending[1], 1ull << 7) << "word 1 was not selected";
+    EXPECT_EQ(pending[2], 0u);
+}
+
+TEST(PortRegistry, HandlesCarryGenerationsAndGoStale) {
+    PortRegistry r;
+    auto h = r.bind(5, 0, nullptr, nullptr);
+    ASSERT_FALSE(h.is_error());
+    EXPECT_EQ(r.check(h.value()), Error::none);
+    EXPECT_EQ(r.bind(5, 0, nullptr, nullptr).error(), Error::already_exists);
+
+    ASSERT_EQ(r.unbind(h.value()), Error::none);
+    EXPECT_EQ(r.check(h.value()), Error::stale_handle);
+    auto again = r.bind(5, 0, nullptr, nullptr);
+    ASSERT_FALSE(again.is_error());
+    EXPECT_NE(again.value().generation, h.value().generation);
+    EXPECT_EQ(r.check(h.value()), Error::stale_handle) << "an old handle never names the new binding";
+    EXPECT_EQ(r.unbind(h.value()), Error::stale_handle);
+}
+
+TEST(PortRegistry, InvalidateAllMakesEveryHandleStale) {
+    PortRegistry r;
+    auto a = r.bind(1, 0, nullptr, nullptr).value();
+    auto b = r.bind(900, 1, nullptr, nullptr).value();
+    EXPECT_EQ(r.bound_count(), 2u);
+    r.invalidate_all();
+    EXPECT_EQ(r.check(a), Error::stale_handle);
+    EXPECT_EQ(r.check(b), Error::stale_handle);
+    EXPECT_EQ(r.bound_count(), 0u);
+}
+
+TEST(PortRegistry, RejectsInvalidPortsAndCountsNotifications) {
+    PortRegistry r;
+    EXPECT_EQ(r.bind(0, 0, nullptr, nullptr).error(), Error::invalid_argument);
+    EXPECT_EQ(r.bind(kMaxPorts, 0, nullptr, nullptr).error(), Error::invalid_argument);
+    EXPECT_EQ(r.check(EventHandle{}), Error::not_found);
+    EXPECT_EQ(r.record_notification(7), nullptr) << "unbound port: spurious";
+    auto h = r.bind(7, 0, nullptr, nullptr).value();
+    ASSERT_NE(r.record_notification(7), nullptr);
+    r.record_notification(7);
+    EXPECT_EQ(r.slot(h.port)->unconsumed, 2u);
+}
