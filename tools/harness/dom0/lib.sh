@@ -1,0 +1,154 @@
+# torpor harness: helpers for dom0 payload and scenario scripts (busybox sh).
+# Source it:  . /harness/lib.sh
+# Every helper that can block is bounded.  Results go under $RESULTS (default
+# /results; the scenario runner sets /results/<scenario>).  Lines starting with
+# "@@harness " reach the host's run.sh, which shows them as progress.
+
+: "${RESULTS:=/results}"
+HARNESS_DIR=/harness
+XEN_CONSOLE_LOGS=/var/log/xen/console
+export RESULTS HARNESS_DIR
+
+# say MSG...: progress line for the host (also lands in serial.log).
+say() { echo "@@harness $*"; }
+
+# now_ms: milliseconds since dom0 boot (from /proc/uptime, 10 ms resolution).
+now_ms() {
+  local up s c
+  read -r up _ < /proc/uptime
+  s=${up%.*}; c=${up#*.}; c=${c#0}
+  echo $((s * 1000 + c * 10))
+}
+
+# _descendants PID: all processes below PID (from one `ps` snapshot).
+_descendants() {
+  ps -o pid,ppid | awk -v root="$1" '
+    NR > 1 { parent[$1] = $2 }
+    END { for (p in parent) { q = parent[p]
+            while (q != root && q in parent) q = parent[q]
+            if (q == root) print p } }'
+}
+
+# _killtree PID: SIGKILL PID and all its descendants (stopped first, twice, so
+# that nothing forks in between).
+# shellcheck disable=SC2086  # $all is a list of pids
+_killtree() {
+  local all
+  kill -STOP "$1" 2>/dev/null
+  all=$(_descendants "$1"); kill -STOP $all 2>/dev/null
+  all="$all $(_descendants "$1")"; kill -STOP $all 2>/dev/null
+  kill -KILL "$1" $all 2>/dev/null
+}
+
+# bounded SECONDS CMD...: run CMD (program or shell function) with a hard time
+# limit; on expiry kill it and every process it started, return 124.
+bounded() {
+  local t=$1 pid wd rc flag
+  shift
+  ( "$@" ) &
+  pid=$!
+  flag=/tmp/.bounded-timeout.$pid
+  ( sleep "$t" > /dev/null 2>&1
+    touch "$flag"
+    echo "@@harness TIMEOUT after ${t}s: $*" >&2
+    _killtree "$pid" ) &
+  wd=$!
+  wait "$pid"; rc=$?
+  # The watchdog dies at once; its sleep (which holds no pipe open) lingers
+  # harmlessly until it expires: walking /proc to kill it costs ~0.7 s under TCG.
+  kill "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
+  if [ -e "$flag" ]; then rm -f "$flag"; rc=124; fi
+  return "$rc"
+}
+
+# step NAME TIMEOUT CMD...: bounded CMD; appends "NAME rc ms" to
+# $RESULTS/steps.tsv, keeps its output in $RESULTS/steps/NN-NAME.log (and on
+# stdout), prints a progress line, returns CMD's rc.
+step() {
+  local name=$1 t=$2 start ms rc n log
+  shift 2
+  mkdir -p "$RESULTS/steps"
+  [ -s "$RESULTS/steps.tsv" ] || printf 'step\trc\tms\n' > "$RESULTS/steps.tsv"
+  n=$(wc -l < "$RESULTS/steps.tsv")
+  log=$RESULTS/steps/$(printf %02d "$n")-$name.log
+  start=$(now_ms)
+  { bounded "$t" "$@"; echo $? > "$log.rc"; } 2>&1 | tee "$log"
+  rc=$(cat "$log.rc" 2>/dev/null); rm -f "$log.rc"; : "${rc:=125}"
+  ms=$(($(now_ms) - start))
+  printf '%s\t%s\t%s\n' "$name" "$rc" "$ms" >> "$RESULTS/steps.tsv"
+  say "step $name rc=$rc ms=$ms"
+  return "$rc"
+}
+
+# domid NAME: print the domain id of NAME (fails if there is none).
+domid() { bounded 15 xl domid "$1"; }
+
+# console_logs NAME: the guest's console log files (incl. the --incoming one
+# used by the receiving side of a local migration).
+console_logs() {
+  local f
+  for f in "$XEN_CONSOLE_LOGS/guest-$1.log" "$XEN_CONSOLE_LOGS/guest-$1--incoming.log"; do
+    [ -e "$f" ] && echo "$f"
+  done
+}
+
+# console_grep NAME REGEX: matching lines (ERE) from all of NAME's console logs.
+console_grep() {
+  local files
+  files=$(console_logs "$1")
+  [ -n "$files" ] || return 1
+  # shellcheck disable=SC2086
+  grep -hE "$2" $files
+}
+
+# wait_console NAME REGEX [TIMEOUT]: poll NAME's console logs until a line
+# matches REGEX (ERE); 0 on match, 1 after TIMEOUT seconds (default 60).
+wait_console() {
+  local end
+  end=$(($(now_ms) + ${3:-60} * 1000))
+  while [ "$(now_ms)" -lt "$end" ]; do
+    console_grep "$1" "$2" > /dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "wait_console: no line matching '$2' from $1 within ${3:-60} s" >&2
+  return 1
+}
+
+# guests: names of all domains except Domain-0.
+guests() { bounded 20 xl list | awk 'NR > 1 && $2 != 0 { print $1 }'; }
+
+# destroy_all: destroy every domain except Domain-0 (bounded).
+destroy_all() {
+  local d
+  for d in $(guests); do
+    echo "destroying leftover domain $d"
+    bounded 30 xl destroy "$d"
+  done
+}
+
+# collect_xen_logs DEST: move guest console logs and xl logs into DEST.
+collect_xen_logs() {
+  local f
+  mkdir -p "$1/console" "$1/xl"
+  for f in "$XEN_CONSOLE_LOGS"/*; do [ -e "$f" ] && mv "$f" "$1/console/"; done
+  for f in /var/log/xen/*.log*; do [ -f "$f" ] && mv "$f" "$1/xl/"; done
+  rmdir "$1/console" "$1/xl" 2>/dev/null
+  return 0
+}
+
+# run_scenario NAME SCRIPT TIMEOUT: run SCRIPT (sh) with RESULTS=/results/NAME,
+# bounded; then destroy leftover domains and move the Xen logs into
+# /results/NAME.  Writes /results/NAME/rc and returns it.
+run_scenario() {
+  local name=$1 script=$2 t=$3 dir=/results/$1 start rc
+  mkdir -p "$dir"
+  say "scenario $name start (limit ${t}s)"
+  start=$(now_ms)
+  { RESULTS=$dir; export RESULTS; bounded "$t" sh "$script"; echo $? > "$dir/rc"; } 2>&1 \
+    | tee "$dir/output.log"
+  rc=$(cat "$dir/rc" 2>/dev/null); : "${rc:=125}"
+  destroy_all
+  collect_xen_logs "$dir"
+  say "scenario $name rc=$rc ms=$(($(now_ms) - start))"
+  return "$rc"
+}

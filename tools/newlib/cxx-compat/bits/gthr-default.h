@@ -1,0 +1,2 @@
+/* torpor cxx-compat: single-threaded gthreads instead of POSIX threads. */
+#include <bits/gthr-single.h>
