@@ -46,12 +46,14 @@ set(kernel_sources
   arch/x86_64/boot.S
   arch/x86_64/context_switch.S
   arch/x86_64/elf_notes.S
+  arch/x86_64/secondary_entry.S
   arch/x86_64/trap_entry.S
   arch/x86_64/direct_map.cpp
   arch/x86_64/start.cpp
   arch/x86_64/thread_stack.cpp
   arch/x86_64/traps.cpp
-  xen/grant_table.cpp
+  arch/x86_64/vcpu_context.cpp
+  xen/grants.cpp
   xen/p2m.cpp
   xen/shared_info.cpp
   kernel/boot.cpp
@@ -59,6 +61,7 @@ set(kernel_sources
   kernel/cxx_runtime.cpp
   kernel/kernel_main.cpp
   kernel/libc_glue.cpp
+  kernel/libc_locks.cpp
   kernel/log.cpp
   kernel/memory.cpp
   kernel/panic.cpp
@@ -71,6 +74,8 @@ set(kernel_sources
   kernel/mm/heap.cpp
   kernel/mm/page_allocator.cpp
   kernel/sched/scheduler.cpp
+  kernel/smp/pause.cpp
+  kernel/smp/smp.cpp
   kernel/sched/wait_queue.cpp
   kernel/sched/xen_hooks.cpp
   kernel/time/clock.cpp

@@ -11,6 +11,7 @@
 #include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "kernel/sched/xen_hooks.h"
+#include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 #include "kernel/time/timers.h"
 #include "xen/event_mask.h"
@@ -55,6 +56,7 @@ void kernel_start(start_info* si) {
     boot_cpu.scheduler.init(&sched::xen_hooks, &boot_cpu.boot_thread, 0);
     boot_cpu.boot_thread.name = "main";
     check(timers::init_this_cpu(), "timer VIRQ");
+    check(smp::init_this_cpu_ipi(), "IPI for vCPU 0");
     xen::unmask_events();
 
     check(console::start_input_events(), "console input events");

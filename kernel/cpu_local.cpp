@@ -11,11 +11,17 @@ constinit CpuLocal cpus[kMaxCpus];
 
 CpuLocal& cpu_local(unsigned vcpu_id) { return cpus[vcpu_id]; }
 
-Error install_cpu_local(unsigned vcpu_id) {
+Error prepare_cpu_local(unsigned vcpu_id) {
     if (vcpu_id >= kMaxCpus) return Error::invalid_argument;
     CpuLocal& c = cpus[vcpu_id];
     c.base.self = &c.base;
     c.base.vcpu_id = vcpu_id;
+    return Error::none;
+}
+
+Error install_cpu_local(unsigned vcpu_id) {
+    if (Error e = prepare_cpu_local(vcpu_id); e != Error::none) return e;
+    CpuLocal& c = cpus[vcpu_id];
     // In a 64-bit PV guest the kernel's GS base is set through Xen
     // (SEGBASE_GS_KERNEL, xen/arch-x86/xen-x86_64.h).
     if (xen::set_segment_base(SEGBASE_GS_KERNEL, reinterpret_cast<unsigned long>(&c)))

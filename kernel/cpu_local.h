@@ -3,12 +3,18 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu_base.h"
+#include "kernel/events/event_handle.h"
 #include "kernel/sched/scheduler.h"
+#include "kernel/sync/spinlock.h"
 #include "kernel/time/timer_queue.h"
 
 namespace torpor {
 
 inline constexpr unsigned kMaxCpus = 16;
+
+namespace smp {
+struct CrossCall;
+}
 
 struct CpuLocal {
     arch::CpuBase base{};  // must stay first: gs:0 and gs:8
@@ -17,12 +23,22 @@ struct CpuLocal {
     TimerQueue timers;
     uint64_t programmed_deadline_ns = 0;  // what the hypervisor timer is set to
     bool online = false;
+    EventHandle ipi;                   // this vCPU's IPI port
+    Spinlock calls_lock;               // cross-calls queued for this vCPU
+    smp::CrossCall* calls_head = nullptr;
+    smp::CrossCall* calls_tail = nullptr;
+    void* stack = nullptr;             // a secondary's boot stack
+    uint64_t upcalls = 0;              // event upcalls taken (statistics)
+    uint64_t timer_interrupts = 0;
+    uint64_t ipis = 0;
 };
 
 CpuLocal& cpu_local(unsigned vcpu_id);
 inline CpuLocal& this_cpu() { return *reinterpret_cast<CpuLocal*>(arch::cpu_base()); }
 
-// Points the calling vCPU's GS base at its CpuLocal block.
+// Fills in the block's self pointer and id (before any vCPU uses it).
+Error prepare_cpu_local(unsigned vcpu_id);
+// Prepares the block and points the calling vCPU's GS base at it.
 Error install_cpu_local(unsigned vcpu_id);
 
 }  // namespace torpor

@@ -10,9 +10,10 @@
 #include "kernel/log.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/shutdown_control.h"
+#include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 #include "kernel/version.h"
-#include "xen/grant_table.h"
+#include "xen/grants.h"
 #include "xen/hypercalls.h"
 
 namespace torpor {
@@ -35,10 +36,13 @@ int read_domain_id() {
 void kernel_main(const BootReport& boot) {
     long version = xen::xen_version(XENVER_version, nullptr);
     int domid = read_domain_id();
+    auto online = smp::start_secondaries();
+    if (online.is_error()) klog("smp: bring-up failed: %s", error_name(online.error()));
     printf("torpor %s: booted on Xen %ld.%ld as domain %d, nr_pages=%lu (%lu MiB), "
-           "free_pages=%lu\n",
+           "free_pages=%lu, vcpus=%u of %u\n",
            TORPOR_VERSION_STRING, version >> 16, version & 0xffff, domid, boot.memory.nr_pages,
-           boot.memory.nr_pages / 256, boot.memory.free_pages);
+           boot.memory.nr_pages / 256, boot.memory.free_pages, smp::online_count(),
+           smp::max_vcpus());
     fflush(stdout);
 
     if (Error e = xen::grant_table::init(kGrantFrames); e != Error::none)

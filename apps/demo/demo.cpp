@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apps/demo/smp_selftest.h"
 #include "drivers/console/pv_console.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/app.h"
@@ -109,6 +110,7 @@ void app_main() {
     run_transaction_test();
     spawn_or_report("console-echo", console_echo);
     spawn_or_report("heartbeat", heartbeat);
+    demo::run_smp_selftest();
     printf("demo: running\n");
 }
 

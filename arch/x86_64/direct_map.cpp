@@ -97,10 +97,15 @@ private:
     unsigned queued_ = 0;
 };
 
+uintptr_t l4_root = 0;
+
 }  // namespace
+
+uintptr_t page_table_root() { return l4_root; }
 
 ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
                                     unsigned long first_free_pfn) {
+    l4_root = l4_virtual;
     unsigned long limit = nr_pages < kMaxDirectMappedPages ? nr_pages : kMaxDirectMappedPages;
     if (limit < nr_pages)
         torpor::klog("direct map: only the first %lu of %lu pages fit below 2 GiB", limit,

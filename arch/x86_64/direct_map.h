@@ -1,6 +1,8 @@
 // Extends Xen's bootstrap mapping so that every pseudo-physical frame of the
 // domain is mapped at virt_of_pfn(pfn).
 #pragma once
+#include <stdint.h>
+
 #include "kernel/lib/error.h"
 
 namespace arch {
@@ -12,6 +14,9 @@ struct DirectMap {
 
 // `first_free_pfn` is the first frame after Xen's bootstrap area (page tables,
 // stack); new page-table frames are taken from there.
+// Virtual address of the top-level (L4) page table all vCPUs share.
+uintptr_t page_table_root();
+
 torpor::ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
                                             unsigned long first_free_pfn);
 

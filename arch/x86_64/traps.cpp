@@ -58,7 +58,21 @@ const char* trap_name(int64_t vector) {
 
 }  // namespace
 
+trap_info* table_storage();
+
+const trap_info* trap_table() { return table_storage(); }
+uint64_t event_callback_address() { return reinterpret_cast<uint64_t>(event_upcall_entry); }
+uint64_t failsafe_callback_address() { return reinterpret_cast<uint64_t>(failsafe_entry); }
+
 long install_traps() {
+    long rc = xen::set_trap_table(table_storage());
+    if (rc) return rc;
+    rc = xen::register_callback(CALLBACKTYPE_event, event_upcall_entry);
+    if (rc) return rc;
+    return xen::register_callback(CALLBACKTYPE_failsafe, failsafe_entry);
+}
+
+trap_info* table_storage() {
     static trap_info table[] = {
         make_trap(0, trap_divide_error),
         make_trap(1, trap_debug),
@@ -79,11 +93,7 @@ long install_traps() {
         make_trap(19, trap_simd_coprocessor_error),
         trap_info{},  // terminator: vector 0 with address 0
     };
-    long rc = xen::set_trap_table(table);
-    if (rc) return rc;
-    rc = xen::register_callback(CALLBACKTYPE_event, event_upcall_entry);
-    if (rc) return rc;
-    return xen::register_callback(CALLBACKTYPE_failsafe, failsafe_entry);
+    return table;
 }
 
 }  // namespace arch

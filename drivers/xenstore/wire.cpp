@@ -74,9 +74,11 @@ void ReplyAssembler::reset() {
     have_header_ = false;
     payload_have_ = 0;
     header_ = {};
+    failed_ = Error::none;
 }
 
 ErrorOr<size_t> ReplyAssembler::feed(const char* data, size_t length) {
+    if (failed_ != Error::none) return failed_;
     size_t used = 0;
     while (used < length && !have_header_) {
         header_bytes_[header_have_++] = static_cast<unsigned char>(data[used++]);
@@ -85,8 +87,8 @@ ErrorOr<size_t> ReplyAssembler::feed(const char* data, size_t length) {
             header_.req_id = load_u32(header_bytes_ + 4);
             header_.tx_id = load_u32(header_bytes_ + 8);
             header_.len = load_u32(header_bytes_ + 12);
-            if (header_.len > kMaxPayload) return Error::too_big;
-            if (!is_known_reply_type(header_.type)) return Error::protocol_error;
+            if (header_.len > kMaxPayload) return failed_ = Error::too_big;
+            if (!is_known_reply_type(header_.type)) return failed_ = Error::protocol_error;
             have_header_ = true;
         }
     }

@@ -47,7 +47,8 @@ ErrorOr<size_t> encode_request(MessageType type, uint32_t req_id, uint32_t tx_id
 // protocol error: the message is rejected before any payload is buffered.
 class ReplyAssembler {
 public:
-    // Takes up to `length` bytes; stops at the end of a complete message.
+    // Takes up to `length` bytes; stops at the end of a complete message. After
+    // an error it keeps failing with that error until reset().
     ErrorOr<size_t> feed(const char* data, size_t length);
     bool is_complete() const { return have_header_ && payload_have_ == header_.len; }
     const Header& header() const { return header_; }
@@ -62,6 +63,7 @@ private:
     Header header_{};
     char payload_[kMaxPayload + 1];
     size_t payload_have_ = 0;
+    Error failed_ = Error::none;
 };
 
 // Maps the payload of an XS_ERROR reply ("ENOENT\0") to an Error.

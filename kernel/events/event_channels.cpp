@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu_base.h"
 #include "arch/x86_64/traps.h"
+#include "kernel/cpu_local.h"
 #include "kernel/events/pending_scan.h"
 #include "kernel/log.h"
 #include "kernel/sched/scheduler.h"
@@ -15,6 +16,17 @@ namespace torpor::events {
 namespace {
 
 PortRegistry registry;
+constexpr unsigned kWords = kMaxPorts / kBitsPerWord;
+// Which ports each vCPU receives (Xen notifies the vCPU a port is bound to).
+xen_ulong_t owned_ports[kMaxCpus][kWords];
+
+void set_owner(uint32_t port, uint32_t vcpu, bool owned) {
+    xen_ulong_t bit = xen_ulong_t(1) << (port % kBitsPerWord);
+    if (owned)
+        __atomic_fetch_or(&owned_ports[vcpu][port / kBitsPerWord], bit, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(&owned_ports[vcpu][port / kBitsPerWord], ~bit, __ATOMIC_SEQ_CST);
+}
 Spinlock registry_lock;  // taken with events masked only
 sched::WaitQueue waiters[kMaxPorts];
 
@@ -36,6 +48,7 @@ ErrorOr<EventHandle> register_port(uint32_t port, uint32_t vcpu, Handler handler
         xen::EventMaskGuard masked;
         LockGuard guard(registry_lock);
         handle = registry.bind(port, vcpu, handler, context);
+        if (!handle.is_error() && vcpu < kMaxCpus) set_owner(port, vcpu, true);
     }
     if (handle.is_error()) {
         klog("events: cannot register port %u: %s", port, error_name(handle.error()));
@@ -68,11 +81,12 @@ void deliver(uint32_t port) {
 // The event upcall: arch/x86_64/trap_entry.S → handle_event_upcall → here,
 // with delivery masked on this vCPU.
 void dispatch_upcall() {
+    ++this_cpu().upcalls;
     vcpu_info* v = xen::this_vcpu_info();
     shared_info* s = xen::shared();
     while (v->evtchn_upcall_pending) {
         scan_pending_once(v->evtchn_upcall_pending, v->evtchn_pending_sel, s->evtchn_pending,
-                          s->evtchn_mask, deliver);
+                          s->evtchn_mask, owned_ports[arch::current_vcpu_id()], deliver);
     }
 }
 
@@ -138,8 +152,10 @@ Error unbind(EventHandle h) {
     {
         xen::EventMaskGuard masked;
         LockGuard guard(registry_lock);
+        uint32_t vcpu = registry.slot(h.port) ? registry.slot(h.port)->vcpu : 0;
         Error e = registry.unbind(h);
         if (e != Error::none) return e;
+        if (vcpu < kMaxCpus) set_owner(h.port, vcpu, false);
     }
     set_mask_bit(h.port);
     close_port(h.port);
@@ -206,8 +222,10 @@ Error invalidate(EventHandle h) {
     {
         xen::EventMaskGuard masked;
         LockGuard guard(registry_lock);
+        uint32_t vcpu = registry.slot(h.port) ? registry.slot(h.port)->vcpu : 0;
         Error e = registry.invalidate(h);
         if (e != Error::none) return e;
+        if (vcpu < kMaxCpus) set_owner(h.port, vcpu, false);
     }
     waiters[h.port].wake_all();
     return Error::none;
@@ -218,6 +236,8 @@ void invalidate_all() {
         xen::EventMaskGuard masked;
         LockGuard guard(registry_lock);
         registry.invalidate_all();
+        for (auto& cpu : owned_ports)
+            for (auto& word : cpu) __atomic_store_n(&word, xen_ulong_t(0), __ATOMIC_SEQ_CST);
     }
     for (auto& w : waiters) w.wake_all();
 }

@@ -10,17 +10,21 @@ namespace torpor::events {
 inline constexpr unsigned kBitsPerWord = 64;
 
 // Scans once; returns the number of ports delivered. `deliver(port)` runs for
-// each. Generic over the word type so the host tests can drive it.
+// each. `owned` has a bit set for each port bound to this vCPU: the pending
+// words are shared by all vCPUs, so a selected word may also hold another
+// vCPU's pending ports, which must be left for that vCPU. Generic over the
+// word type so the host tests can drive it.
 template <typename Word, typename Deliver>
 unsigned scan_pending_once(volatile uint8_t& upcall_pending, Word& pending_selector,
-                           Word* pending, const Word* mask, Deliver deliver) {
+                           Word* pending, const Word* mask, const Word* owned, Deliver deliver) {
     upcall_pending = 0;
     Word selector = __atomic_exchange_n(&pending_selector, Word(0), __ATOMIC_ACQ_REL);
     unsigned delivered = 0;
     while (selector) {
         unsigned word = unsigned(__builtin_ctzll(selector));
         selector &= selector - 1;
-        Word ready = __atomic_load_n(&pending[word], __ATOMIC_ACQUIRE) & ~mask[word];
+        Word ready = __atomic_load_n(&pending[word], __ATOMIC_ACQUIRE) & ~mask[word] &
+                     __atomic_load_n(&owned[word], __ATOMIC_ACQUIRE);
         while (ready) {
             unsigned bit = unsigned(__builtin_ctzll(ready));
             ready &= ready - 1;

@@ -2,7 +2,7 @@
 
 #include "kernel/log.h"
 #include "kernel/memory.h"
-#include "xen/grant_table.h"
+#include "xen/grants.h"
 #include "xen/p2m.h"
 
 namespace torpor::grant {

@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/thread_stack.h"
 #include "kernel/cpu_local.h"
+#include "kernel/smp/smp.h"
 #include "kernel/time/timers.h"
 #include "xen/event_mask.h"
 
@@ -25,6 +26,8 @@ void idle() {
     xen::mask_events();
 }
 
+void kick(Scheduler* target) { smp::kick(target->cpu()); }
+
 void restore_events(bool was_masked) {
     if (!was_masked) xen::unmask_events();
 }
@@ -33,7 +36,7 @@ void restore_events(bool was_masked) {
 
 const Hooks xen_hooks = {
     switch_context, prepare_thread,  release_thread,    idle,           timers::arm,
-    timers::cancel, /*kick=*/nullptr, xen::mask_events, restore_events,
+    timers::cancel, kick, xen::mask_events, restore_events,
 };
 
 Scheduler& this_scheduler() { return this_cpu().scheduler; }

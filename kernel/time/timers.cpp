@@ -29,6 +29,7 @@ void program(CpuLocal& c) {
 
 void on_timer_virq(uint32_t, void*) {
     CpuLocal& c = this_cpu();
+    ++c.timer_interrupts;
     c.programmed_deadline_ns = 0;  // the one-shot has been used up
     c.timers.run_expired(clock::monotonic_ns());
     program(c);

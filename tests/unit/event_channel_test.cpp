@@ -13,8 +13,9 @@ TEST(PendingScan, DeliversPendingUnmaskedPortsAndClearsThem) {
     uint64_t selector = (1ull << 0) | (1ull << 2);
     uint64_t pending[4] = {(1ull << 3) | (1ull << 5), 1ull << 7, 1ull << 1, 0};
     uint64_t mask[4] = {1ull << 5, 0, 0, 0};
+    uint64_t owned[4] = {~0ull, ~0ull, ~0ull, ~0ull};
     std::vector<uint32_t> ports;
-    unsigned n = scan_pending_once(upcall_pending, selector, pending, mask,
+    unsigned n = scan_pending_once(upcall_pending, selector, pending, mask, owned,
                                    [&](uint32_t p) { ports.push_back(p); });
     EXPECT_EQ(n, 2u);
     EXPECT_EQ(ports, (std::vector<uint32_t>{3, 2 * 64 + 1}));
@@ -23,6 +24,20 @@ TEST(PendingScan, DeliversPendingUnmaskedPortsAndClearsThem) {
     EXPECT_EQ(pending[0], 1ull << 5) << "a masked port stays pending";
     EXPECT_EQ(pending[1], 1ull << 7) << "word 1 was not selected";
     EXPECT_EQ(pending[2], 0u);
+}
+
+TEST(PendingScan, LeavesOtherVcpusPortsPendingForThem) {
+    // Ports 1 and 2 share word 0; port 2 belongs to another vCPU.
+    volatile uint8_t upcall_pending = 1;
+    uint64_t selector = 1;
+    uint64_t pending[1] = {(1ull << 1) | (1ull << 2)};
+    uint64_t mask[1] = {0};
+    uint64_t owned[1] = {1ull << 1};
+    std::vector<uint32_t> ports;
+    scan_pending_once(upcall_pending, selector, pending, mask, owned,
+                      [&](uint32_t p) { ports.push_back(p); });
+    EXPECT_EQ(ports, (std::vector<uint32_t>{1}));
+    EXPECT_EQ(pending[0], 1ull << 2) << "the other vCPU's port stays pending for it";
 }
 
 TEST(PortRegistry, HandlesCarryGenerationsAndGoStale) {

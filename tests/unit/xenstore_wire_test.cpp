@@ -87,6 +87,11 @@ TEST(XenstoreWire, RejectsOversizedAndUnknownHeaders) {
     ASSERT_TRUE(r.is_error());
     EXPECT_EQ(r.error(), Error::too_big);
 
+    // The error sticks: more bytes cannot revive a rejected stream.
+    r = a.feed("x", 1);
+    ASSERT_TRUE(r.is_error());
+    EXPECT_EQ(r.error(), Error::too_big);
+
     ReplyAssembler b;
     std::string unknown = header_bytes(999, 1, 0, 0);
     r = b.feed(unknown.data(), unknown.size());

@@ -1,4 +1,6 @@
-#include "xen/grant_table.h"
+#include "kernel/sync/spinlock.h"
+#include "xen/event_mask.h"
+#include "xen/grants.h"
 
 #include "arch/x86_64/layout.h"
 #include "kernel/grant/grant_refs.h"
@@ -28,6 +30,7 @@ unsigned long own_mfns[kMaxFrames];
 
 uint32_t ref_links[torpor::grant::GrantRefs::links_needed(0, kMaxRefs)];
 torpor::grant::GrantRefs refs;
+torpor::Spinlock refs_lock;  // with events masked
 State state = State::uninitialized;
 unsigned frames = 0;
 long last_failure_rc = 0;
@@ -103,7 +106,12 @@ ErrorOr<grant_ref_t> grant_access(domid_t domid, unsigned long mfn, bool readonl
     if (Error e = usable(); e != Error::none) return e;
     // A v1 entry holds a 32-bit frame number; DOMID_SELF and friends are not peers.
     if (mfn > 0xffffffffu || domid >= DOMID_FIRST_RESERVED) return Error::invalid_argument;
-    auto ref = refs.allocate();
+    ErrorOr<grant_ref_t> ref = Error::none;
+    {
+        EventMaskGuard masked;
+        torpor::LockGuard guard(refs_lock);
+        ref = refs.allocate();
+    }
     if (ref.is_error()) return ref.error();
     grant_entry_v1_t* e = table_entry(ref.value());
     e->domid = domid;
@@ -117,6 +125,8 @@ ErrorOr<grant_ref_t> grant_access(domid_t domid, unsigned long mfn, bool readonl
 
 Error revoke_access(grant_ref_t ref) {
     if (Error e = usable(); e != Error::none) return e;
+    EventMaskGuard masked;
+    torpor::LockGuard guard(refs_lock);
     if (!refs.is_allocated(ref)) return Error::invalid_argument;
     // "Invalidating an unused GTF_permit_access entry": Xen sets GTF_reading and
     // GTF_writing while the peer has the frame mapped, so clear the flags only with

@@ -1,13 +1,10 @@
 // This domain's v1 grant table (/usr/include/xen/grant_table.h): the frames Xen
 // shares with us for GNTTABOP_setup_table, mapped over a page-aligned area of our
 // .bss, and the entries through which we let other domains access our frames.
-//
-// This header shares its name with Xen's public one. Every directory of the
-// search path that comes after ours is searched for that one (#include_next), so
-// `<xen/grant_table.h>` gives both, and the ABI still comes from /usr/include/xen.
+// Safe to call from any vCPU (the free list is locked, with events masked).
 #pragma once
 #include "xen/abi.h"
-#include_next <xen/grant_table.h>
+#include <xen/grant_table.h>
 
 #include "kernel/lib/error.h"
 

@@ -1,0 +1,9 @@
+#pragma once
+
+namespace torpor::demo {
+
+// Per-vCPU counter threads, an IPI ping-pong between every pair of vCPUs and
+// 100 pause/resume rounds while every vCPU is busy; prints its findings.
+void run_smp_selftest();
+
+}  // namespace torpor::demo

@@ -1,0 +1,205 @@
+#include "kernel/smp/smp.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "arch/x86_64/direct_map.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/traps.h"
+#include "arch/x86_64/vcpu_context.h"
+#include "drivers/xenstore/client.h"
+#include "kernel/cpu_local.h"
+#include "kernel/events/event_channels.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "kernel/sched/xen_hooks.h"
+#include "kernel/time/clock.h"
+#include "kernel/time/timers.h"
+#include "xen/event_mask.h"
+#include "xen/hypercalls.h"
+#include "xen/p2m.h"
+
+extern "C" void secondary_entry();
+
+namespace torpor::smp {
+
+namespace {
+
+constexpr size_t kSecondaryStackSize = 64 * 1024;
+constexpr uint64_t kBringUpTimeoutNs = 10'000'000'000ull;
+unsigned vcpus_present = 1;
+unsigned long l4_mfn = 0;  // set by the boot vCPU
+
+void run_queued_calls(uint32_t, void*) {
+    CpuLocal& c = this_cpu();
+    ++c.ipis;
+    for (;;) {
+        CrossCall* call;
+        {
+            LockGuard guard(c.calls_lock);  // events are masked in the upcall
+            call = c.calls_head;
+            if (call) {
+                c.calls_head = call->next;
+                if (!c.calls_head) c.calls_tail = nullptr;
+            }
+        }
+        if (!call) return;
+        call->fn(call->arg);
+        auto* waiter = static_cast<sched::WaitQueue*>(call->waiter);
+        __atomic_store_n(&call->done, true, __ATOMIC_RELEASE);
+        if (waiter) waiter->wake_all();  // `call` may be gone once done is seen
+    }
+}
+
+// Which vCPUs the toolstack wants online: cpu/<i>/availability = "online".
+unsigned count_available_vcpus(bool* online, unsigned capacity) {
+    unsigned present = 0;
+    for (unsigned i = 0; i < capacity; ++i) {
+        char path[48];
+        snprintf(path, sizeof(path), "cpu/%u/availability", i);
+        auto value = xenstore::read(path);
+        if (value.is_error()) break;
+        present = i + 1;
+        online[i] = value.value().equals("online");
+    }
+    return present;
+}
+
+Error start_vcpu(unsigned id) {
+    CpuLocal& c = cpu_local(id);
+    Error e = prepare_cpu_local(id);
+    if (e != Error::none) return e;
+    c.stack = memalign(16, kSecondaryStackSize);
+    if (!c.stack) return Error::out_of_memory;
+    uint64_t top = (reinterpret_cast<uint64_t>(c.stack) + kSecondaryStackSize) & ~uint64_t(15);
+
+    arch::StartRegisters regs{};
+    regs.rip = reinterpret_cast<uint64_t>(secondary_entry);
+    regs.rsp = top;
+    regs.rdi = id;
+    arch::PvPlatform platform{};
+    platform.l4_mfn = l4_mfn;
+    platform.kernel_sp = top;
+    platform.gs_base_kernel = reinterpret_cast<uint64_t>(&c);
+    platform.traps = arch::trap_table();
+    platform.event_callback = arch::event_callback_address();
+    platform.failsafe_callback = arch::failsafe_callback_address();
+    static vcpu_guest_context ctx;  // ~5 KiB; bring-up is serial
+    arch::build_vcpu_context(ctx, regs, platform);
+
+    xen::vcpu(id)->evtchn_upcall_mask = 1;  // it unmasks once its handlers exist
+    if (long rc = xen::vcpu_op(VCPUOP_initialise, id, &ctx)) {
+        klog("smp: VCPUOP_initialise(%u) failed: %ld", id, rc);
+        return Error::hypercall_failed;
+    }
+    if (long rc = xen::vcpu_op(VCPUOP_up, id, nullptr)) {
+        klog("smp: VCPUOP_up(%u) failed: %ld", id, rc);
+        return Error::hypercall_failed;
+    }
+    uint64_t deadline = clock::monotonic_ns() + kBringUpTimeoutNs;
+    while (!__atomic_load_n(&c.online, __ATOMIC_ACQUIRE)) {
+        if (clock::monotonic_ns() > deadline) return Error::timed_out;
+        sched::this_scheduler().sleep_until(clock::monotonic_ns() + 1'000'000);
+    }
+    return Error::none;
+}
+
+}  // namespace
+
+Error init_this_cpu_ipi() {
+    CpuLocal& c = this_cpu();
+    auto h = events::bind_ipi(c.base.vcpu_id, run_queued_calls, nullptr);
+    if (h.is_error()) return h.error();
+    c.ipi = h.value();
+    return Error::none;
+}
+
+ErrorOr<unsigned> start_secondaries() {
+    l4_mfn = xen::p2m().mfn(arch::pfn_of_virt(arch::page_table_root()));
+    cpu_local(0).online = true;
+    bool wanted[kMaxCpus] = {};
+    vcpus_present = count_available_vcpus(wanted, kMaxCpus);
+    if (vcpus_present == 0) vcpus_present = 1;
+    unsigned online = 1;
+    for (unsigned id = 1; id < vcpus_present; ++id) {
+        if (!wanted[id]) continue;
+        Error e = start_vcpu(id);
+        if (e != Error::none) {
+            klog("smp: vcpu %u did not come up: %s", id, error_name(e));
+            continue;
+        }
+        ++online;
+    }
+    return online;
+}
+
+unsigned online_count() {
+    unsigned n = 0;
+    for (unsigned i = 0; i < kMaxCpus; ++i) n += is_online(i);
+    return n;
+}
+
+unsigned max_vcpus() { return vcpus_present; }
+
+bool is_online(unsigned cpu) {
+    return cpu < kMaxCpus && __atomic_load_n(&cpu_local(cpu).online, __ATOMIC_ACQUIRE);
+}
+
+Error post_call(unsigned cpu, CrossCall* call) {
+    if (!is_online(cpu)) return Error::invalid_argument;
+    CpuLocal& target = cpu_local(cpu);
+    call->next = nullptr;
+    __atomic_store_n(&call->done, false, __ATOMIC_RELAXED);
+    {
+        xen::EventMaskGuard masked;
+        LockGuard guard(target.calls_lock);
+        if (target.calls_tail)
+            target.calls_tail->next = call;
+        else
+            target.calls_head = call;
+        target.calls_tail = call;
+    }
+    return events::notify(target.ipi);
+}
+
+Error call_on(unsigned cpu, void (*fn)(void*), void* arg) {
+    if (cpu == arch::current_vcpu_id()) {
+        xen::EventMaskGuard masked;
+        fn(arg);
+        return Error::none;
+    }
+    sched::WaitQueue done_queue;
+    CrossCall call;
+    call.fn = fn;
+    call.arg = arg;
+    call.waiter = &done_queue;
+    Error e = post_call(cpu, &call);
+    if (e != Error::none) return e;
+    while (!__atomic_load_n(&call.done, __ATOMIC_ACQUIRE))
+        (void)done_queue.wait_if([&call] { return !__atomic_load_n(&call.done, __ATOMIC_ACQUIRE); });
+    return Error::none;
+}
+
+void kick(unsigned cpu) {
+    if (is_online(cpu)) (void)events::notify(cpu_local(cpu).ipi);
+}
+
+}  // namespace torpor::smp
+
+// The C++ side of a secondary vCPU's life (arch/x86_64/secondary_entry.S).
+extern "C" [[noreturn]] void secondary_main(unsigned id) {
+    using namespace torpor;
+    CpuLocal& c = this_cpu();
+    c.scheduler.init(&sched::xen_hooks, &c.boot_thread, id);
+    c.boot_thread.name = "idle";
+    if (Error e = timers::init_this_cpu(); e != Error::none)
+        kpanic("vcpu %u: timer VIRQ: %s", id, error_name(e));
+    if (Error e = smp::init_this_cpu_ipi(); e != Error::none)
+        kpanic("vcpu %u: IPI: %s", id, error_name(e));
+    __atomic_store_n(&c.online, true, __ATOMIC_RELEASE);
+    klog("smp: vcpu %u up", id);
+    xen::unmask_events();
+    // This context idles; threads spawned onto this vCPU run from its scheduler.
+    for (;;) c.scheduler.sleep_until(clock::monotonic_ns() + 3'600'000'000'000ull);
+}

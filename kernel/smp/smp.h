@@ -1,0 +1,38 @@
+// Secondary vCPUs: discovery, bring-up, IPIs and cross-CPU calls.
+#pragma once
+#include <stdint.h>
+
+#include "kernel/lib/error.h"
+
+namespace torpor::smp {
+
+// Binds the IPI port of the calling vCPU (the boot vCPU calls it at boot).
+Error init_this_cpu_ipi();
+// Starts every vCPU the toolstack marked online (cpu/<i>/availability) and
+// waits until each reports in. Returns how many vCPUs are online in total.
+ErrorOr<unsigned> start_secondaries();
+
+unsigned online_count();
+unsigned max_vcpus();  // vCPUs the domain has (online or not)
+bool is_online(unsigned cpu);
+
+// Runs fn(arg) on `cpu` in its IPI handler (events masked there) and waits
+// for it to finish. On the calling vCPU it just runs fn. Thread context only.
+Error call_on(unsigned cpu, void (*fn)(void*), void* arg);
+
+// A cross-call queued without waiting; the object must stay valid until
+// `done` is set (the pause barrier uses static ones).
+struct CrossCall {
+    void (*fn)(void*) = nullptr;
+    void* arg = nullptr;
+    bool done = false;
+    bool wait = false;
+    void* waiter = nullptr;  // the sched::WaitQueue of a waiting caller
+    CrossCall* next = nullptr;
+};
+Error post_call(unsigned cpu, CrossCall* call);
+
+// Wakes `cpu` from SCHEDOP_block (new work for its scheduler).
+void kick(unsigned cpu);
+
+}  // namespace torpor::smp
