@@ -46,6 +46,7 @@ set(kernel_sources
   arch/x86_64/boot.S
   arch/x86_64/context_switch.S
   arch/x86_64/elf_notes.S
+  arch/x86_64/jmpbuf.S
   arch/x86_64/secondary_entry.S
   arch/x86_64/trap_entry.S
   arch/x86_64/direct_map.cpp
@@ -55,10 +56,14 @@ set(kernel_sources
   arch/x86_64/vcpu_context.cpp
   xen/grants.cpp
   xen/p2m.cpp
+  xen/p2m_frame_list.cpp
+  xen/p2m_publish.cpp
+  xen/start_info_frames.cpp
   xen/shared_info.cpp
   kernel/boot.cpp
   kernel/cpu_local.cpp
   kernel/cxx_runtime.cpp
+  kernel/device_hooks.cpp
   kernel/kernel_main.cpp
   kernel/libc_glue.cpp
   kernel/libc_locks.cpp
@@ -74,6 +79,7 @@ set(kernel_sources
   kernel/mm/heap.cpp
   kernel/mm/page_allocator.cpp
   kernel/sched/scheduler.cpp
+  kernel/smp/cpu_suspend.cpp
   kernel/smp/pause.cpp
   kernel/smp/smp.cpp
   kernel/sched/wait_queue.cpp
@@ -84,6 +90,10 @@ set(kernel_sources
   drivers/console/pv_console.cpp
   drivers/xenstore/client.cpp
   drivers/xenstore/wire.cpp
+  suspend/app_hooks.cpp
+  suspend/suspend.cpp
+  suspend/suspend_sequence.cpp
+  suspend/xen_steps.cpp
   ${app_sources}
 )
 

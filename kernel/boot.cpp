@@ -59,7 +59,7 @@ void kernel_start(start_info* si) {
     check(smp::init_this_cpu_ipi(), "IPI for vCPU 0");
     xen::unmask_events();
 
-    check(console::start_input_events(), "console input events");
+    check(console::start_input_events(si), "console input events");
     check(xenstore::connect(map_special_page<xenstore_domain_interface>(si->store_mfn),
                             si->store_evtchn),
           "xenstore");

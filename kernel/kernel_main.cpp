@@ -14,7 +14,9 @@
 #include "kernel/time/clock.h"
 #include "kernel/version.h"
 #include "xen/grants.h"
+#include "suspend/suspend.h"
 #include "xen/hypercalls.h"
+#include "xen/p2m_frame_list.h"
 
 namespace torpor {
 
@@ -50,6 +52,10 @@ void kernel_main(const BootReport& boot) {
     else
         (void)grant::run_self_test();
 
+    if (Error e = xen::publish_p2m(); e != Error::none)
+        klog("p2m: not published (%s): save and migration will fail", error_name(e));
+    if (Error e = suspend::init(boot.si); e != Error::none)
+        klog("suspend: not available: %s", error_name(e));
     if (Error e = shutdown_control::start(); e != Error::none)
         klog("shutdown: cannot watch control/shutdown: %s", error_name(e));
 

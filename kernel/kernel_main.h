@@ -7,7 +7,7 @@
 namespace torpor {
 
 struct BootReport {
-    const start_info* si;
+    start_info* si;
     memory::Summary memory;
     uint64_t entry_monotonic_ns;  // when kernel_start began
 };

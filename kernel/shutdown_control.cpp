@@ -37,6 +37,7 @@ void on_shutdown_key_changed(const char*, void*) {
             shutdown_domain(SHUTDOWN_crash);
         case ShutdownRequest::suspend:
             if (suspend_handler) {
+                klog("torpor: shutdown requested: suspend");
                 suspend_handler();
             } else {
                 klog("torpor: suspend requested but not supported yet; ignored");

@@ -90,3 +90,17 @@ inline long set_segment_base(unsigned which, unsigned long base) {
 inline long block() { return sched_op(SCHEDOP_block, nullptr); }
 
 }  // namespace xen
+
+namespace xen {
+
+// SCHEDOP_shutdown(SHUTDOWN_suspend): the third argument (rdx) carries the MFN
+// of start_info, which restore reads from vCPU 0 (xen/sched.h). Returns 0 when
+// resumed in a new domain, non-zero when the suspend was cancelled (same
+// domain), negative if Xen refused.
+inline long suspend(unsigned long start_info_mfn) {
+    sched_shutdown_t s{SHUTDOWN_suspend};
+    return arch::raw_hypercall<__HYPERVISOR_sched_op>(SCHEDOP_shutdown, as_arg(&s),
+                                                      start_info_mfn);
+}
+
+}  // namespace xen

@@ -8,6 +8,9 @@ namespace xen {
 
 // Maps the shared_info frame at machine address `machine_address`.
 long map_shared_info(unsigned long machine_address);
+// Puts our own frame back under the page (before suspending: nothing foreign
+// may stay mapped when the toolstack canonicalises our page tables).
+long unmap_shared_info();
 shared_info* shared();
 inline vcpu_info* vcpu(unsigned id) { return &shared()->vcpu_info[id]; }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "apps/demo/smp_selftest.h"
+#include "apps/demo/suspend_hooks.h"
 #include "drivers/console/pv_console.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/app.h"
@@ -97,6 +98,7 @@ void spawn_or_report(const char* name, sched::Thread::Entry entry) {
 }  // namespace
 
 void app_main() {
+    demo::install_suspend_hooks();
     // A port nobody will ever notify: dom0 never binds it.
     auto h = events::alloc_unbound(0, nullptr, nullptr);
     if (h.is_error()) {

@@ -121,6 +121,10 @@ void run_pause_rounds() {
 
 }  // namespace
 
+void snapshot_counters(uint64_t* out) {
+    for (unsigned cpu = 0; cpu < kMaxCpus; ++cpu) out[cpu] = __atomic_load_n(&counters[cpu], __ATOMIC_RELAXED);
+}
+
 void run_smp_selftest() {
     for (unsigned cpu = 0; cpu < kMaxCpus; ++cpu) {
         if (!smp::is_online(cpu)) continue;

@@ -49,3 +49,23 @@ void build_vcpu_context(vcpu_guest_context& ctx, const StartRegisters& r,
 }
 
 }  // namespace arch
+
+#include "arch/x86_64/jmpbuf.h"
+
+namespace arch {
+
+StartRegisters registers_resuming(const JmpBuf& b) {
+    StartRegisters r{};
+    r.rbx = b.rbx;
+    r.rbp = b.rbp;
+    r.r12 = b.r12;
+    r.r13 = b.r13;
+    r.r14 = b.r14;
+    r.r15 = b.r15;
+    r.rip = b.rip;
+    r.rsp = b.rsp + 8;  // as the `ret` of arch_setjmp would leave it
+    r.rax = 1;          // arch_setjmp "returns" 1
+    return r;
+}
+
+}  // namespace arch

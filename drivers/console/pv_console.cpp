@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "drivers/console/byte_ring.h"
+#include "kernel/device_hooks.h"
 #include "kernel/events/event_channels.h"
 #include "kernel/log.h"
 #include "kernel/sched/wait_queue.h"
@@ -44,6 +45,39 @@ void on_console_event(uint32_t, void*) { input_ready.wake_all(); }
 
 bool input_available() { return ring->in_prod != ring->in_cons; }
 
+// While suspended the port number may not be ours any more: output still goes
+// into the ring (it is our page), but nobody is notified until resume.
+bool suspended = false;
+const start_info* boot_start_info = nullptr;
+
+Error suspend_console() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(output_lock);
+    suspended = true;
+    return Error::none;
+}
+
+Error resume_console(bool new_domain) {
+    if (new_domain) {
+        event_port = boot_start_info->console.domU.evtchn;  // a new port in a new domain
+        auto h = events::adopt(event_port, on_console_event, nullptr);
+        if (h.is_error()) return h.error();
+        if (OutRing::used(ring->out_prod, ring->out_cons).is_error() ||
+            InRing::used(ring->in_prod, ring->in_cons).is_error()) {
+            report_broken("bad indices after resume");
+            return Error::protocol_error;
+        }
+    }
+    {
+        xen::EventMaskGuard masked;
+        LockGuard guard(output_lock);
+        suspended = false;
+    }
+    xen::notify(event_port);  // flush what was written meanwhile
+    input_ready.wake_all();
+    return Error::none;
+}
+
 }  // namespace
 
 Error connect(xencons_interface* shared_ring, evtchn_port_t port) {
@@ -59,9 +93,11 @@ Error connect(xencons_interface* shared_ring, evtchn_port_t port) {
     return Error::none;
 }
 
-Error start_input_events() {
+Error start_input_events(const start_info* si) {
+    boot_start_info = si;
     auto h = events::adopt(event_port, on_console_event, nullptr);
-    return h.is_error() ? h.error() : Error::none;
+    if (h.is_error()) return h.error();
+    return devices::register_hooks({"console", suspend_console, resume_console});
 }
 
 void write(const char* text, size_t length) {
@@ -85,13 +121,13 @@ void write(const char* text, size_t length) {
         if (copied.value() > 0) {
             arch::write_barrier();
             ring->out_prod = prod + uint32_t(copied.value());
-            xen::notify(event_port);
+            if (!suspended) xen::notify(event_port);
             text += copied.value();
             length -= copied.value();
             last_progress = clock::xen_system_time_ns();
             continue;
         }
-        if (clock::xen_system_time_ns() - last_progress > kStallLimitNs) {
+        if (suspended || clock::xen_system_time_ns() - last_progress > kStallLimitNs) {
             dropped += length;
             return;
         }

@@ -23,7 +23,8 @@ ErrorOr<size_t> read(char* out, size_t capacity);
 // returned in pieces of capacity - 1 bytes.
 ErrorOr<size_t> read_line(char* out, size_t capacity, uint64_t deadline_ns = 0);
 size_t dropped_bytes();
-// Starts delivering input notifications (needs the event layer).
-Error start_input_events();
+// Starts delivering input notifications (needs the event layer) and registers
+// the console's suspend/resume hooks (resume re-reads the port from `si`).
+Error start_input_events(const start_info* si);
 
 }  // namespace torpor::console

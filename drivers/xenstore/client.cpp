@@ -66,6 +66,17 @@ sched::WaitQueue watch_events_ready;
 
 Stats counters{};
 
+// Suspend gate: requests and the reader wait while it is closed.
+bool frozen = false;
+sched::WaitQueue gate;
+xs::ReplyAssembler reply_assembler;
+constexpr uint64_t kQuiesceTimeoutNs = 5'000'000'000ull;
+
+void wait_while_frozen() {
+    while (__atomic_load_n(&frozen, __ATOMIC_ACQUIRE))
+        (void)gate.wait_if([] { return __atomic_load_n(&frozen, __ATOMIC_ACQUIRE); });
+}
+
 void on_store_event(uint32_t, void*) { ring_activity.wake_all(); }
 
 // --- request side ---------------------------------------------------------
@@ -124,6 +135,7 @@ ErrorOr<Reply> transact(xs::MessageType type, TransactionId tx, const char* cons
     // One request encoded at a time; the buffer is too big for a thread stack.
     static char buffer[xs::kHeaderSize + xs::kMaxPayload];
     PendingRequest request;
+    wait_while_frozen();
     uint64_t deadline = clock::monotonic_ns() + kRequestTimeoutNs;
     send_lock.lock();
     request.id = __atomic_fetch_add(&next_request_id, 1, __ATOMIC_RELAXED);
@@ -240,9 +252,10 @@ void handle_message(const xs::Header& header, const char* payload) {
 }
 
 void reader_thread(void*) {
-    static xs::ReplyAssembler assembler;
+    xs::ReplyAssembler& assembler = reply_assembler;
     char chunk[XENSTORE_RING_SIZE];
     for (;;) {
+        wait_while_frozen();
         uint32_t prod = ring->rsp_prod;
         uint32_t cons = ring->rsp_cons;
         arch::read_barrier();
@@ -278,8 +291,9 @@ void reader_thread(void*) {
             (void)events::notify(port_handle);
             continue;
         }
-        (void)ring_activity.wait_if([prod] { return ring->rsp_prod == prod; },
-                                    clock::monotonic_ns() + kReaderPollNs);
+        (void)ring_activity.wait_if(
+            [prod] { return ring->rsp_prod == prod && !__atomic_load_n(&frozen, __ATOMIC_ACQUIRE); },
+            clock::monotonic_ns() + kReaderPollNs);
     }
 }
 
@@ -459,5 +473,68 @@ Error unwatch(WatchId id) {
 }
 
 Stats stats() { return counters; }
+
+bool has_pending_requests() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(pending_lock);
+    return pending_head != nullptr;
+}
+
+Error suspend() {
+    __atomic_store_n(&frozen, true, __ATOMIC_RELEASE);
+    ring_activity.wake_all();
+    uint64_t deadline = clock::monotonic_ns() + kQuiesceTimeoutNs;
+    while (has_pending_requests()) {
+        if (clock::monotonic_ns() > deadline) {
+            klog("xenstore: requests still in flight after %llu ms; not suspending",
+                 (unsigned long long)(kQuiesceTimeoutNs / 1'000'000));
+            __atomic_store_n(&frozen, false, __ATOMIC_RELEASE);
+            gate.wake_all();
+            return Error::busy;
+        }
+        sched::this_scheduler().sleep_until(clock::monotonic_ns() + 1'000'000);
+    }
+    return Error::none;
+}
+
+Error resume(bool new_domain, const start_info* si) {
+    if (new_domain) {
+        auto handle = events::adopt(si->store_evtchn, on_store_event, nullptr);
+        if (handle.is_error()) return handle.error();
+        port_handle = handle.value();
+        if (ring->rsp_prod != ring->rsp_cons) {
+            klog("xenstore: replies left in the ring after resume; dropped");
+            ring->rsp_cons = ring->rsp_prod;
+        }
+        reply_assembler.reset();
+    }
+    __atomic_store_n(&frozen, false, __ATOMIC_RELEASE);
+    gate.wake_all();
+    ring_activity.wake_all();
+    if (!new_domain) return Error::none;
+    // xenstored of the new domain knows none of our watches.
+    Error first = Error::none;
+    for (unsigned i = 0; i < kMaxWatches; ++i) {
+        char path[xs::kMaxPathLength + 1];
+        uint32_t id;
+        {
+            xen::EventMaskGuard masked;
+            LockGuard guard(watch_lock);
+            id = watches[i].id;
+            if (id == 0) continue;
+            snprintf(path, sizeof(path), "%s", watches[i].path.c_str());
+        }
+        char token[16];
+        token_for(id, token);
+        const char* strings[] = {path, token};
+        auto reply = transact(xs::MessageType::watch, kNoTransaction, strings, 2);
+        if (reply.is_error()) {
+            klog("xenstore: cannot re-register the watch on %s: %s", path,
+                 error_name(reply.error()));
+            if (first == Error::none) first = reply.error();
+        }
+    }
+    return first;
+}
 
 }  // namespace torpor::xenstore

@@ -43,6 +43,12 @@ struct WatchId {
 ErrorOr<WatchId> watch(const char* path, WatchCallback callback, void* context);
 Error unwatch(WatchId id);
 
+// Suspend: new requests wait, in-flight ones complete (bounded), then the
+// ring is left alone. Resume: in a new domain the event channel is re-read
+// from `si` and every watch is registered again (each fires once more).
+Error suspend();
+Error resume(bool new_domain, const start_info* si);
+
 struct Stats {
     uint64_t requests;
     uint64_t rejected_replies;  // malformed, oversized or unmatched: logged and dropped

@@ -92,11 +92,20 @@ void dispatch_upcall() {
 
 }  // namespace
 
-void init() {
+void mask_all_ports() {
     shared_info* s = xen::shared();
     for (unsigned w = 0; w < sizeof(s->evtchn_mask) / sizeof(s->evtchn_mask[0]); ++w)
         __atomic_store_n(&s->evtchn_mask[w], ~xen_ulong_t(0), __ATOMIC_SEQ_CST);
+}
+
+void init() {
+    mask_all_ports();
     arch::set_event_upcall_handler(dispatch_upcall);
+}
+
+void resume_in_new_domain() {
+    invalidate_all();
+    mask_all_ports();
 }
 
 ErrorOr<EventHandle> bind_virq(uint32_t virq, uint32_t vcpu, Handler handler, void* context) {

@@ -42,4 +42,8 @@ void invalidate_all();
 
 unsigned bound_port_count();
 
+// After a resume in a new domain: every binding is gone (invalidate_all) and
+// the new shared_info's ports are masked until rebound.
+void resume_in_new_domain();
+
 }  // namespace torpor::events

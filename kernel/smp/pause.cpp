@@ -105,4 +105,10 @@ Error resume_cpus(uint64_t timeout_ns) {
     return all_left ? Error::none : Error::timed_out;
 }
 
+void end_pause_without_barrier() {
+    __atomic_store_n(&released, true, __ATOMIC_RELEASE);
+    pausing = false;
+    pause_lock.unlock();
+}
+
 }  // namespace torpor::smp

@@ -26,5 +26,8 @@ struct PauseResult {
 ErrorOr<PauseResult> pause_cpus(uint64_t timeout_ns = 10'000'000'000ull);
 Error resume_cpus(uint64_t timeout_ns = 10'000'000'000ull);
 bool is_parked(unsigned cpu);
+// Ends a pause whose park handler took the vCPUs away instead of waiting at
+// the barrier (suspend): the next pause_cpus may start.
+void end_pause_without_barrier();
 
 }  // namespace torpor::smp

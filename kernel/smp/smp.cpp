@@ -1,5 +1,6 @@
 #include "kernel/smp/smp.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,6 @@ namespace {
 constexpr size_t kSecondaryStackSize = 64 * 1024;
 constexpr uint64_t kBringUpTimeoutNs = 10'000'000'000ull;
 unsigned vcpus_present = 1;
-unsigned long l4_mfn = 0;  // set by the boot vCPU
 
 void run_queued_calls(uint32_t, void*) {
     CpuLocal& c = this_cpu();
@@ -66,33 +66,47 @@ unsigned count_available_vcpus(bool* online, unsigned capacity) {
     return present;
 }
 
+uint64_t stack_top(const CpuLocal& c) {
+    return (reinterpret_cast<uint64_t>(c.stack) + kSecondaryStackSize) & ~uint64_t(15);
+}
+
+}  // namespace
+
+Error initialise_vcpu(unsigned id, const arch::StartRegisters& regs) {
+    CpuLocal& c = cpu_local(id);
+    arch::PvPlatform platform{};
+    // Machine frames are looked up now: after a restore they are new ones.
+    platform.l4_mfn = xen::p2m().mfn(arch::pfn_of_virt(arch::page_table_root()));
+    platform.kernel_sp = stack_top(c);
+    platform.gs_base_kernel = reinterpret_cast<uint64_t>(&c);
+    platform.traps = arch::trap_table();
+    platform.event_callback = arch::event_callback_address();
+    platform.failsafe_callback = arch::failsafe_callback_address();
+    static vcpu_guest_context ctx;  // ~5 KiB; only vCPU 0 starts vCPUs, one at a time
+    arch::build_vcpu_context(ctx, regs, platform);
+    xen::vcpu(id)->evtchn_upcall_mask = 1;  // it unmasks once its handlers exist
+    if (long rc = xen::vcpu_op(VCPUOP_initialise, id, &ctx)) {
+        klog("smp: VCPUOP_initialise(%u) failed: %ld", id, rc);
+        return rc == -EEXIST ? Error::already_exists : Error::hypercall_failed;
+    }
+    return Error::none;
+}
+
+namespace {
+
 Error start_vcpu(unsigned id) {
     CpuLocal& c = cpu_local(id);
     Error e = prepare_cpu_local(id);
     if (e != Error::none) return e;
     c.stack = memalign(16, kSecondaryStackSize);
     if (!c.stack) return Error::out_of_memory;
-    uint64_t top = (reinterpret_cast<uint64_t>(c.stack) + kSecondaryStackSize) & ~uint64_t(15);
+    uint64_t top = stack_top(c);
 
     arch::StartRegisters regs{};
     regs.rip = reinterpret_cast<uint64_t>(secondary_entry);
     regs.rsp = top;
     regs.rdi = id;
-    arch::PvPlatform platform{};
-    platform.l4_mfn = l4_mfn;
-    platform.kernel_sp = top;
-    platform.gs_base_kernel = reinterpret_cast<uint64_t>(&c);
-    platform.traps = arch::trap_table();
-    platform.event_callback = arch::event_callback_address();
-    platform.failsafe_callback = arch::failsafe_callback_address();
-    static vcpu_guest_context ctx;  // ~5 KiB; bring-up is serial
-    arch::build_vcpu_context(ctx, regs, platform);
-
-    xen::vcpu(id)->evtchn_upcall_mask = 1;  // it unmasks once its handlers exist
-    if (long rc = xen::vcpu_op(VCPUOP_initialise, id, &ctx)) {
-        klog("smp: VCPUOP_initialise(%u) failed: %ld", id, rc);
-        return Error::hypercall_failed;
-    }
+    if (Error e = initialise_vcpu(id, regs); e != Error::none) return e;
     if (long rc = xen::vcpu_op(VCPUOP_up, id, nullptr)) {
         klog("smp: VCPUOP_up(%u) failed: %ld", id, rc);
         return Error::hypercall_failed;
@@ -116,7 +130,6 @@ Error init_this_cpu_ipi() {
 }
 
 ErrorOr<unsigned> start_secondaries() {
-    l4_mfn = xen::p2m().mfn(arch::pfn_of_virt(arch::page_table_root()));
     cpu_local(0).online = true;
     bool wanted[kMaxCpus] = {};
     vcpus_present = count_available_vcpus(wanted, kMaxCpus);

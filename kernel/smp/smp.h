@@ -2,6 +2,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "arch/x86_64/vcpu_context.h"
 #include "kernel/lib/error.h"
 
 namespace torpor::smp {
@@ -34,5 +35,10 @@ Error post_call(unsigned cpu, CrossCall* call);
 
 // Wakes `cpu` from SCHEDOP_block (new work for its scheduler).
 void kick(unsigned cpu);
+
+// VCPUOP_initialise for `id` with `regs` and this domain's current address
+// space (the one place a vCPU context is built). already_exists when Xen
+// says the vCPU is initialised already (a cancelled suspend).
+Error initialise_vcpu(unsigned id, const arch::StartRegisters& regs);
 
 }  // namespace torpor::smp

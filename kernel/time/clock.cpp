@@ -50,6 +50,28 @@ uint64_t to_xen_system_time(uint64_t monotonic) {
     return monotonic > monotonic_offset_ns ? monotonic - monotonic_offset_ns : 0;
 }
 
+namespace {
+uint64_t monotonic_at_suspend = 0;
+uint64_t wall_at_suspend = 0;
+}  // namespace
+
+void note_suspend() {
+    monotonic_at_suspend = monotonic_ns();
+    wall_at_suspend = wall_clock_ns();
+}
+
+uint64_t resume(bool new_domain) {
+    uint64_t wall_now = wall_clock_ns();
+    uint64_t downtime = wall_now > wall_at_suspend ? wall_now - wall_at_suspend : 0;
+    if (new_domain) {
+        uint64_t target = monotonic_at_suspend + downtime;
+        uint64_t xen_now = xen_system_time_ns();
+        __atomic_store_n(&monotonic_offset_ns, target > xen_now ? target - xen_now : 0,
+                         __ATOMIC_SEQ_CST);
+    }
+    return downtime;
+}
+
 uint64_t wall_clock_ns() {
     const volatile shared_info* s = xen::shared();
     for (;;) {

@@ -14,4 +14,11 @@ uint64_t to_xen_system_time(uint64_t monotonic);
 // Nanoseconds since the Unix epoch.
 uint64_t wall_clock_ns();
 
+// Suspend/resume. The monotonic clock never goes back and includes the time
+// the domain was suspended, as measured by the wall clock (clamped at 0):
+// after a migration the new host's Xen system time is unrelated, so the offset
+// is recomputed. Returns the downtime (wall clock after minus before).
+void note_suspend();
+uint64_t resume(bool new_domain);
+
 }  // namespace torpor::clock

@@ -66,4 +66,19 @@ void reprogram_this_cpu() {
     program(c);
 }
 
+void suspend_this_cpu() {
+    xen::EventMaskGuard masked;
+    CpuLocal& c = this_cpu();
+    (void)xen::vcpu_op(VCPUOP_stop_singleshot_timer, c.base.vcpu_id, nullptr);
+    c.programmed_deadline_ns = TimerQueue::kNever;
+}
+
+Error resume_this_cpu(bool new_domain) {
+    if (new_domain) {
+        if (Error e = init_this_cpu(); e != Error::none) return e;
+    }
+    reprogram_this_cpu();
+    return Error::none;
+}
+
 }  // namespace torpor::timers

@@ -13,7 +13,12 @@ Error init_this_cpu();
 // (never earlier: Xen may deliver VIRQ_TIMER a little early, and we re-arm).
 void arm(Timer* timer, uint64_t deadline_ns);
 void cancel(Timer* timer);
-// Programs Xen for this vCPU's earliest deadline again (after a resume).
+// Programs Xen for this vCPU's earliest deadline again.
 void reprogram_this_cpu();
+// Suspend: stops this vCPU's one-shot timer (deadlines stay queued).
+void suspend_this_cpu();
+// Resume: in a new domain the VIRQ binding is gone and is made again; then
+// the earliest deadline is programmed (expired ones fire at once).
+Error resume_this_cpu(bool new_domain);
 
 }  // namespace torpor::timers

@@ -1,0 +1,85 @@
+# dom0 scenario: torpor with 4 vCPUs through xl save/restore, save -c, local
+# migrate, migrate --live, a migration whose receiver is killed after the guest
+# suspended (the guest must carry on at the sender: the cancelled path), then
+# $CYCLES mixed cycles. After every operation dom0 writes a xenstore key the
+# guest watches and types a console line; the checker asserts the rest from the
+# guest's own output. Record: ops.tsv (k, operation, expected cancel flag).
+. /harness/lib.sh
+
+NAME=s
+CYCLES=${CYCLES:-20}
+cat > /tmp/$NAME.cfg <<CFG
+type = "pv"
+name = "$NAME"
+kernel = "/payload/torpor.elf"
+memory = 64
+vcpus = 4
+on_crash = "preserve"
+CFG
+printf 'k\top\tcancelled\trc\n' > "$RESULTS/ops.tsv"
+k=0
+
+# after_op OP CANCELLED RC: wait for the guest to report resume #k, then poke it.
+after_op() {
+  k=$((k + 1))
+  printf '%s\t%s\t%s\t%s\n' "$k" "$1" "$2" "$3" >> "$RESULTS/ops.tsv"
+  step "resumed-$k" 60 wait_console $NAME "app: after resume #$k " 60
+  dom=$(domid $NAME)
+  step "ping-$k" 20 xenstore-write "/local/domain/$dom/data/ping" "after-$k"
+  tty=$(xenstore-read "/local/domain/$dom/console/tty")
+  step "type-$k" 20 sh -c "printf 'echo-$k\n' > $tty"
+  step "echoed-$k" 20 wait_console $NAME "console: echo \"echo-$k\"" 20
+  step "watched-$k" 20 wait_console $NAME "watch data/ping fired: value=\"after-$k\"" 20
+}
+
+save_restore() {
+  step "save-$1" 120 xl save $NAME /tmp/$NAME.img; local rc=$?
+  step "restore-$1" 120 xl restore /tmp/$NAME.img; rc=$((rc + $?))
+  rm -f /tmp/$NAME.img
+  after_op save-restore 0 $rc
+}
+checkpoint() { step "checkpoint-$1" 120 xl save -c $NAME /tmp/$NAME.chk; local rc=$?; rm -f /tmp/$NAME.chk; after_op save-c 1 $rc; }
+migrate() { step "migrate-$1" 180 xl migrate -s "" $NAME "xl migrate-receive"; after_op migrate 0 $?; }
+migrate_live() { step "migrate-live-$1" 180 xl migrate --live -s "" $NAME "xl migrate-receive"; after_op migrate-live 0 $?; }
+
+# A receiver that dies once the sender has suspended the guest.
+# (A background job of a non-interactive shell reads /dev/null unless told.)
+cat > /tmp/dying-receiver.sh <<'RCV'
+xl migrate-receive <&0 &
+pid=$!
+i=0
+while [ $i -lt 600 ]; do
+  case "$(xl list s 2>/dev/null | awk 'NR == 2 { print $5 }')" in *s*) break ;; esac
+  i=$((i + 1)); sleep 0.05
+done
+kill -9 $pid 2>/dev/null
+xl destroy s--incoming 2>/dev/null
+exit 1
+RCV
+failed_migration() {
+  step "migrate-killed-$1" 180 xl migrate -s "" $NAME "sh /tmp/dying-receiver.sh"
+  local rc=$?  # expected non-zero
+  step "still-running-$1" 20 sh -c "xl list $NAME | awk 'NR == 2 { print \$5 }' | grep -qv s"
+  after_op migrate-killed 1 $(( rc == 0 ))
+}
+
+step create 60 xl create /tmp/$NAME.cfg || exit 1
+step ready 240 wait_console $NAME 'demo: running' 240 || exit 1
+
+save_restore 0
+checkpoint 0
+migrate 0
+migrate_live 0
+failed_migration 0
+
+i=1
+while [ $i -le "$CYCLES" ]; do
+  case $((i % 3)) in
+    1) save_restore $i ;;
+    2) checkpoint $i ;;
+    0) migrate_live $i ;;
+  esac
+  i=$((i + 1))
+done
+echo "$k" > "$RESULTS/op_count"
+step shutdown 60 xl shutdown -w $NAME
