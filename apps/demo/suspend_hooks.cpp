@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "apps/demo/smp_selftest.h"
+#include "drivers/xenstore/client.h"
 #include "kernel/cpu_local.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/smp/smp.h"
@@ -51,6 +52,10 @@ void before_suspend(void*) {
         auto th = sched::this_scheduler().spawn("armed-timer", timer_thread, t);
         if (th.is_error()) free(t);
     }
+    // Tells dom0 a suspend has begun (the harness uses it to break a migration).
+    char count[16];
+    snprintf(count, sizeof(count), "%u", suspends);
+    (void)xenstore::write("data/suspend-count", count);
     printf("app: suspending (#%u) at mono_ns=%" PRIu64 "\n", suspends, clock::monotonic_ns());
 }
 

@@ -18,9 +18,13 @@ done
 payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
 rm -rf "$out"
-bash "$here/make-payload.sh" "$payload" "${scenarios[@]}" --file "$kernel=torpor.elf" >/dev/null
+# Limits: each scenario, and the whole QEMU run (override for long soaks).
+scenario_limit=${TORPOR_SCENARIO_TIMEOUT:-600}
+qemu_limit=${TORPOR_QEMU_TIMEOUT:-1500}
+bash "$here/make-payload.sh" "$payload" "${scenarios[@]}" --file "$kernel=torpor.elf" \
+  --scenario-timeout "$scenario_limit" >/dev/null
 rc=0
-bash "$here/run.sh" --payload "$payload" --out "$out" --timeout 1200 || rc=$?
+bash "$here/run.sh" --payload "$payload" --out "$out" --timeout "$qemu_limit" || rc=$?
 # run.sh exits 1 when a scenario failed but QEMU finished: the checkers report that.
 [ "$rc" -le 1 ] && [ -f "$out/payload.rc" ] && exit 0
 echo "run-suite: the harness run itself failed (rc=$rc); see $out/serial.log" >&2

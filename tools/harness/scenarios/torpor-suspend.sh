@@ -1,5 +1,5 @@
 # dom0 scenario: torpor with 4 vCPUs through xl save/restore, save -c, local
-# migrate, migrate --live, a migration whose receiver is killed after the guest
+# migrate, migrate --live, a migration whose receiver fails after the guest
 # suspended (the guest must carry on at the sender: the cancelled path), then
 # $CYCLES mixed cycles. After every operation dom0 writes a xenstore key the
 # guest watches and types a console line; the checker asserts the rest from the
@@ -42,22 +42,29 @@ checkpoint() { step "checkpoint-$1" 120 xl save -c $NAME /tmp/$NAME.chk; local r
 migrate() { step "migrate-$1" 180 xl migrate -s "" $NAME "xl migrate-receive"; after_op migrate 0 $?; }
 migrate_live() { step "migrate-live-$1" 180 xl migrate --live -s "" $NAME "xl migrate-receive"; after_op migrate-live 0 $?; }
 
-# A receiver that dies once the sender has suspended the guest.
-# (A background job of a non-interactive shell reads /dev/null unless told.)
+# A receiver that is frozen the moment the guest starts suspending (its app
+# bumps data/suspend-count) and then killed, before it can acknowledge the
+# transfer: xl then resumes the guest at the sender, the cancelled path.
+# Args: source domid, the suspend count to wait for.
 cat > /tmp/dying-receiver.sh <<'RCV'
-xl migrate-receive <&0 &
-pid=$!
-i=0
-while [ $i -lt 600 ]; do
-  case "$(xl list s 2>/dev/null | awk 'NR == 2 { print $5 }')" in *s*) break ;; esac
-  i=$((i + 1)); sleep 0.05
-done
-kill -9 $pid 2>/dev/null
-xl destroy s--incoming 2>/dev/null
-exit 1
+receiver=$$
+(
+  i=0
+  while [ $i -lt 1200 ]; do
+    [ "$(xenstore-read /local/domain/$1/data/suspend-count 2>/dev/null)" = "$2" ] && break
+    i=$((i + 1))
+  done
+  kill -STOP $receiver
+  sleep 1
+  kill -9 $receiver
+  sleep 1
+  xl destroy s--incoming
+) </dev/null >/dev/null 2>&1 &
+exec xl migrate-receive
 RCV
 failed_migration() {
-  step "migrate-killed-$1" 180 xl migrate -s "" $NAME "sh /tmp/dying-receiver.sh"
+  local dom; dom=$(domid $NAME)
+  step "migrate-killed-$1" 180 xl migrate --live -s "" $NAME "sh /tmp/dying-receiver.sh $dom $((k + 1))"
   local rc=$?  # expected non-zero
   step "still-running-$1" 20 sh -c "xl list $NAME | awk 'NR == 2 { print \$5 }' | grep -qv s"
   after_op migrate-killed 1 $(( rc == 0 ))
