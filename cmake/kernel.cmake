@@ -76,6 +76,7 @@ set(kernel_sources
   kernel/events/port_registry.cpp
   kernel/grant/grant_refs.cpp
   kernel/grant/grant_self_test.cpp
+  kernel/mm/balloon.cpp
   kernel/mm/heap.cpp
   kernel/mm/page_allocator.cpp
   kernel/sched/scheduler.cpp

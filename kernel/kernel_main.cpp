@@ -8,6 +8,7 @@
 #include "kernel/app.h"
 #include "kernel/grant/grant_self_test.h"
 #include "kernel/log.h"
+#include "kernel/mm/balloon.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/shutdown_control.h"
 #include "kernel/smp/smp.h"
@@ -54,6 +55,8 @@ void kernel_main(const BootReport& boot) {
 
     if (Error e = xen::publish_p2m(); e != Error::none)
         klog("p2m: not published (%s): save and migration will fail", error_name(e));
+    if (Error e = balloon::init(reinterpret_cast<const char*>(boot.si->cmd_line)); e != Error::none)
+        klog("balloon: not available: %s", error_name(e));
     if (Error e = suspend::init(boot.si); e != Error::none)
         klog("suspend: not available: %s", error_name(e));
     if (Error e = shutdown_control::start(); e != Error::none)

@@ -1,5 +1,5 @@
 // newlib's system-call layer (built with --disable-newlib-supplied-syscalls):
-// stdout/stderr go to the console, the heap grows through memory::heap(), time
+// stdout/stderr go to the console, the heap grows through memory::grow_heap(), time
 // comes from Xen; everything a unikernel has no use for fails with an errno.
 #include <errno.h>
 #include <stddef.h>
@@ -34,7 +34,7 @@ int _read(int fd, char*, int) {
 }
 
 void* _sbrk(ptrdiff_t increment) {
-    auto old = torpor::memory::heap().grow(increment);
+    auto old = torpor::memory::grow_heap(increment);
     if (old.is_error()) {
         errno = ENOMEM;
         return reinterpret_cast<void*>(-1);

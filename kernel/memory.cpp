@@ -3,6 +3,8 @@
 #include "arch/x86_64/direct_map.h"
 #include "arch/x86_64/layout.h"
 #include "kernel/log.h"
+#include "kernel/sync/spinlock.h"
+#include "xen/event_mask.h"
 #include "xen/p2m.h"
 
 extern "C" char __image_end[];
@@ -36,8 +38,40 @@ unsigned long first_pfn_after_bootstrap(const start_info& si) {
 
 }  // namespace
 
-PageAllocator& page_allocator() { return allocator; }
-Heap& heap() { return c_heap; }
+namespace {
+Spinlock allocator_lock;
+}  // namespace
+
+ErrorOr<unsigned long> allocate_frames(size_t count) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    return allocator.allocate_run(count);
+}
+
+Error free_frames(unsigned long first, size_t count) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    return allocator.free(first, count);
+}
+
+ErrorOr<uintptr_t> grow_heap(ptrdiff_t delta) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    return c_heap.grow(delta);
+}
+
+size_t free_frame_count() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    return allocator.free_count();
+}
+
+unsigned long heap_end_frame() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    return allocator.first_frame() + c_heap.committed_bytes() / arch::kPageSize;
+}
+
 
 ErrorOr<Summary> init(const start_info& si) {
     xen::p2m().init(reinterpret_cast<unsigned long*>(si.mfn_list), si.nr_pages);

@@ -16,7 +16,14 @@ struct Summary {
 };
 
 ErrorOr<Summary> init(const start_info& si);
-PageAllocator& page_allocator();
-Heap& heap();
+
+// The frame allocator and heap are shared by every vCPU: these lock them
+// (with events masked, so an event handler never finds them half-updated).
+ErrorOr<unsigned long> allocate_frames(size_t count);
+Error free_frames(unsigned long first, size_t count);
+ErrorOr<uintptr_t> grow_heap(ptrdiff_t delta);
+size_t free_frame_count();
+// The lowest frame the heap has not claimed yet (it grows upwards from there).
+unsigned long heap_end_frame();
 
 }  // namespace torpor::memory

@@ -104,3 +104,31 @@ inline long suspend(unsigned long start_info_mfn) {
 }
 
 }  // namespace xen
+
+namespace xen {
+
+inline long memory_op(unsigned cmd, void* arg) {
+    return arch::raw_hypercall<__HYPERVISOR_memory_op>(cmd, as_arg(arg));
+}
+
+// Gives `count` frames (by MFN, order 0) back to Xen; returns how many it took.
+inline long decrease_reservation(unsigned long* mfns, unsigned long count) {
+    xen_memory_reservation r{};
+    set_xen_guest_handle(r.extent_start, mfns);
+    r.nr_extents = count;
+    r.domid = DOMID_SELF;
+    return memory_op(XENMEM_decrease_reservation, &r);
+}
+
+// Asks Xen for `count` frames; for a PV guest the MFNs come back in `frames`
+// (their input GPFNs are not used for placement) and Xen updates the M2P
+// (xen/memory.h). Returns how many it populated.
+inline long populate_physmap(unsigned long* frames, unsigned long count) {
+    xen_memory_reservation r{};
+    set_xen_guest_handle(r.extent_start, frames);
+    r.nr_extents = count;
+    r.domid = DOMID_SELF;
+    return memory_op(XENMEM_populate_physmap, &r);
+}
+
+}  // namespace xen

@@ -13,6 +13,10 @@ public:
         nr_pages_ = nr_pages;
     }
     unsigned long mfn(unsigned long pfn) const { return pfn < nr_pages_ ? list_[pfn] : ~0ul; }
+    // ~0 marks a frame given back to Xen: save skips it.
+    void set(unsigned long pfn, unsigned long mfn) {
+        if (pfn < nr_pages_) list_[pfn] = mfn;
+    }
     unsigned long nr_pages() const { return nr_pages_; }
     unsigned long* list() const { return list_; }
 

@@ -23,7 +23,7 @@ torpor::Error publish_p2m() {
     if (!lists.p2m) {
         // Frames from the allocator stay ours for the domain's lifetime.
         size_t pages = frame_list_pages_for(p2m().nr_pages()) + 1;
-        auto first = torpor::memory::page_allocator().allocate_run(pages);
+        auto first = torpor::memory::allocate_frames(pages);
         if (first.is_error()) return first.error();
         lists.p2m = p2m().list();
         lists.nr_pages = p2m().nr_pages();

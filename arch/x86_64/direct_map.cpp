@@ -103,6 +103,36 @@ uintptr_t l4_root = 0;
 
 uintptr_t page_table_root() { return l4_root; }
 
+Error remap_direct_frames(const unsigned long* pfns, const unsigned long* mfns, size_t count) {
+    constexpr size_t kBatch = 128;
+    mmu_update_t batch[kBatch];
+    size_t queued = 0;
+    auto flush = [&]() -> Error {
+        unsigned done = 0;
+        if (queued && xen::mmu_update(batch, unsigned(queued), &done)) return Error::hypercall_failed;
+        queued = 0;
+        return Error::none;
+    };
+    for (size_t i = 0; i < count; ++i) {
+        uintptr_t va = virt_of_pfn(pfns[i]);
+        auto* table = reinterpret_cast<uint64_t*>(l4_root);
+        for (int shift = 39; shift > 12; shift -= 9) {
+            uint64_t entry = table[(va >> shift) & 511];
+            if (!(entry & xen::kPagePresent)) return Error::not_found;
+            unsigned long table_mfn = (entry & xen::kPageAddressMask) >> kPageShift;
+            table = ptr_of_pfn<uint64_t>(xen::pfn_of_mfn(table_mfn));
+        }
+        unsigned long l1_mfn = xen::p2m().mfn(pfn_of_virt(reinterpret_cast<uintptr_t>(table)));
+        batch[queued].ptr = ((uint64_t(l1_mfn) << kPageShift) + ((va >> 12) & 511) * 8) |
+                            MMU_NORMAL_PT_UPDATE;
+        batch[queued].val = mfns ? (uint64_t(mfns[i]) << kPageShift) | xen::kPageWritableFlags : 0;
+        if (++queued == kBatch) {
+            if (Error e = flush(); e != Error::none) return e;
+        }
+    }
+    return flush();
+}
+
 ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
                                     unsigned long first_free_pfn) {
     l4_root = l4_virtual;

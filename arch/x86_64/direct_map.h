@@ -1,6 +1,7 @@
 // Extends Xen's bootstrap mapping so that every pseudo-physical frame of the
 // domain is mapped at virt_of_pfn(pfn).
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/lib/error.h"
@@ -16,6 +17,11 @@ struct DirectMap {
 // stack); new page-table frames are taken from there.
 // Virtual address of the top-level (L4) page table all vCPUs share.
 uintptr_t page_table_root();
+
+// Points the direct-map entries of `pfns` at `mfns` (or clears them when
+// `mfns` is null), batched through mmu_update.
+torpor::Error remap_direct_frames(const unsigned long* pfns, const unsigned long* mfns,
+                                  size_t count);
 
 torpor::ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
                                             unsigned long first_free_pfn);

@@ -64,6 +64,34 @@ void close_port(uint32_t port) {
     (void)xen::event_channel_op(EVTCHNOP_close, &op);
 }
 
+Error check_handle(EventHandle h) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(registry_lock);
+    return registry.check(h);
+}
+
+// Drops our record of a binding: every copy of the handle becomes stale.
+Error forget(EventHandle h) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(registry_lock);
+    uint32_t vcpu = registry.slot(h.port) ? registry.slot(h.port)->vcpu : 0;
+    Error e = registry.unbind(h);
+    if (e == Error::none && vcpu < kMaxCpus) set_owner(h.port, vcpu, false);
+    return e;
+}
+
+// Registers a port Xen just bound for us, closing it again if we cannot.
+ErrorOr<EventHandle> register_or_close(long rc, const char* what, uint32_t port, uint32_t vcpu,
+                                       Handler handler, void* context) {
+    if (rc) {
+        klog("events: %s failed: %ld", what, rc);
+        return Error::hypercall_failed;
+    }
+    auto h = register_port(port, vcpu, handler, context);
+    if (h.is_error()) close_port(port);
+    return h;
+}
+
 void deliver(uint32_t port) {
     Handler handler = nullptr;
     void* context = nullptr;
@@ -110,47 +138,27 @@ void resume_in_new_domain() {
 
 ErrorOr<EventHandle> bind_virq(uint32_t virq, uint32_t vcpu, Handler handler, void* context) {
     evtchn_bind_virq_t op{virq, vcpu, 0};
-    if (long rc = xen::event_channel_op(EVTCHNOP_bind_virq, &op)) {
-        klog("events: bind_virq(%u, vcpu %u) failed: %ld", virq, vcpu, rc);
-        return Error::hypercall_failed;
-    }
-    auto h = register_port(op.port, vcpu, handler, context);
-    if (h.is_error()) close_port(op.port);
-    return h;
+    long rc = xen::event_channel_op(EVTCHNOP_bind_virq, &op);
+    return register_or_close(rc, "bind_virq", op.port, vcpu, handler, context);
 }
 
 ErrorOr<EventHandle> bind_ipi(uint32_t vcpu, Handler handler, void* context) {
     evtchn_bind_ipi_t op{vcpu, 0};
-    if (long rc = xen::event_channel_op(EVTCHNOP_bind_ipi, &op)) {
-        klog("events: bind_ipi(vcpu %u) failed: %ld", vcpu, rc);
-        return Error::hypercall_failed;
-    }
-    auto h = register_port(op.port, vcpu, handler, context);
-    if (h.is_error()) close_port(op.port);
-    return h;
+    long rc = xen::event_channel_op(EVTCHNOP_bind_ipi, &op);
+    return register_or_close(rc, "bind_ipi", op.port, vcpu, handler, context);
 }
 
 ErrorOr<EventHandle> alloc_unbound(uint16_t remote_domain, Handler handler, void* context) {
     evtchn_alloc_unbound_t op{DOMID_SELF, remote_domain, 0};
-    if (long rc = xen::event_channel_op(EVTCHNOP_alloc_unbound, &op)) {
-        klog("events: alloc_unbound(remote %u) failed: %ld", remote_domain, rc);
-        return Error::hypercall_failed;
-    }
-    auto h = register_port(op.port, 0, handler, context);
-    if (h.is_error()) close_port(op.port);
-    return h;
+    long rc = xen::event_channel_op(EVTCHNOP_alloc_unbound, &op);
+    return register_or_close(rc, "alloc_unbound", op.port, 0, handler, context);
 }
 
 ErrorOr<EventHandle> bind_interdomain(uint16_t remote_domain, uint32_t remote_port,
                                       Handler handler, void* context) {
     evtchn_bind_interdomain_t op{remote_domain, remote_port, 0};
-    if (long rc = xen::event_channel_op(EVTCHNOP_bind_interdomain, &op)) {
-        klog("events: bind_interdomain(%u:%u) failed: %ld", remote_domain, remote_port, rc);
-        return Error::hypercall_failed;
-    }
-    auto h = register_port(op.local_port, 0, handler, context);
-    if (h.is_error()) close_port(op.local_port);
-    return h;
+    long rc = xen::event_channel_op(EVTCHNOP_bind_interdomain, &op);
+    return register_or_close(rc, "bind_interdomain", op.local_port, 0, handler, context);
 }
 
 ErrorOr<EventHandle> adopt(uint32_t port, Handler handler, void* context) {
@@ -158,14 +166,7 @@ ErrorOr<EventHandle> adopt(uint32_t port, Handler handler, void* context) {
 }
 
 Error unbind(EventHandle h) {
-    {
-        xen::EventMaskGuard masked;
-        LockGuard guard(registry_lock);
-        uint32_t vcpu = registry.slot(h.port) ? registry.slot(h.port)->vcpu : 0;
-        Error e = registry.unbind(h);
-        if (e != Error::none) return e;
-        if (vcpu < kMaxCpus) set_owner(h.port, vcpu, false);
-    }
+    if (Error e = forget(h); e != Error::none) return e;
     set_mask_bit(h.port);
     close_port(h.port);
     waiters[h.port].wake_all();
@@ -173,33 +174,18 @@ Error unbind(EventHandle h) {
 }
 
 Error notify(EventHandle h) {
-    {
-        xen::EventMaskGuard masked;
-        LockGuard guard(registry_lock);
-        Error e = registry.check(h);
-        if (e != Error::none) return e;
-    }
+    if (Error e = check_handle(h); e != Error::none) return e;
     return xen::notify(h.port) ? Error::hypercall_failed : Error::none;
 }
 
 Error mask(EventHandle h) {
-    {
-        xen::EventMaskGuard masked;
-        LockGuard guard(registry_lock);
-        Error e = registry.check(h);
-        if (e != Error::none) return e;
-    }
+    if (Error e = check_handle(h); e != Error::none) return e;
     set_mask_bit(h.port);
     return Error::none;
 }
 
 Error unmask(EventHandle h) {
-    {
-        xen::EventMaskGuard masked;
-        LockGuard guard(registry_lock);
-        Error e = registry.check(h);
-        if (e != Error::none) return e;
-    }
+    if (Error e = check_handle(h); e != Error::none) return e;
     return unmask_port(h.port);
 }
 
@@ -228,14 +214,7 @@ Error wait(EventHandle h, uint64_t deadline_ns) {
 }
 
 Error invalidate(EventHandle h) {
-    {
-        xen::EventMaskGuard masked;
-        LockGuard guard(registry_lock);
-        uint32_t vcpu = registry.slot(h.port) ? registry.slot(h.port)->vcpu : 0;
-        Error e = registry.invalidate(h);
-        if (e != Error::none) return e;
-        if (vcpu < kMaxCpus) set_owner(h.port, vcpu, false);
-    }
+    if (Error e = forget(h); e != Error::none) return e;
     waiters[h.port].wake_all();
     return Error::none;
 }

@@ -56,12 +56,12 @@ Error check_grant_cycle(unsigned long mfn) {
 
 Error run_self_test() {
     if (!gt::is_mapped()) return fail("table not mapped", Error::not_supported);
-    auto pfn = memory::page_allocator().allocate();
+    auto pfn = memory::allocate_frames(1);
     if (pfn.is_error()) return fail("no page to grant", pfn.error());
     unsigned free_before = gt::free_refs();
     Error result = check_grant_cycle(xen::p2m().mfn(pfn.value()));
     // A page whose grant could not be revoked stays out of circulation.
-    if (gt::free_refs() == free_before) (void)memory::page_allocator().free(pfn.value());
+    if (gt::free_refs() == free_before) (void)memory::free_frames(pfn.value(), 1);
     if (result == Error::none)
         klog("grant table: %u frames, %u refs; self-test ok", gt::nr_frames(), gt::nr_refs());
     return result;

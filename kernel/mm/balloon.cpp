@@ -1,0 +1,127 @@
+#include "kernel/mm/balloon.h"
+
+#include <string.h>
+
+#include "arch/x86_64/direct_map.h"
+#include "arch/x86_64/layout.h"
+#include "kernel/device_hooks.h"
+#include "kernel/log.h"
+#include "kernel/memory.h"
+#include "xen/hypercalls.h"
+#include "xen/p2m.h"
+
+namespace torpor::balloon {
+
+namespace {
+
+constexpr size_t kReserveFrames = 2048;  // 8 MiB left for the rest of the suspend path
+constexpr size_t kBatch = 256;
+constexpr unsigned long kInvalidMfn = ~0ul;
+
+bool enabled = true;
+unsigned long* released = nullptr;  // pfns given back, in frames we keep
+size_t released_count = 0;
+unsigned long storage_first = 0;
+size_t storage_frames = 0;
+
+void give_back_storage() {
+    if (storage_frames) (void)memory::free_frames(storage_first, storage_frames);
+    storage_frames = 0;
+    released = nullptr;
+    released_count = 0;
+}
+
+// Returns the frames in released[from, released_count) to the allocator.
+void return_to_allocator(size_t from) {
+    for (size_t i = from; i < released_count; ++i) (void)memory::free_frames(released[i], 1);
+}
+
+Error release_free_memory() {
+    if (!enabled) return Error::none;
+    size_t free_now = memory::free_frame_count();
+    if (free_now <= kReserveFrames + 16) return Error::none;
+    size_t wanted = free_now - kReserveFrames;
+    storage_frames = (wanted * sizeof(unsigned long) + arch::kPageSize - 1) / arch::kPageSize;
+    auto storage = memory::allocate_frames(storage_frames);
+    if (storage.is_error()) {
+        storage_frames = 0;
+        return Error::none;  // nothing to gain; not a reason to refuse the suspend
+    }
+    storage_first = storage.value();
+    released = arch::ptr_of_pfn<unsigned long>(storage_first);
+    // Highest frames first: the heap grows upwards from the bottom.
+    unsigned long heap_end = memory::heap_end_frame();
+    while (released_count < wanted - storage_frames) {
+        auto frame = memory::allocate_frames(1);
+        if (frame.is_error()) break;
+        if (frame.value() < heap_end + kReserveFrames / 4) {  // keep room for the heap
+            (void)memory::free_frames(frame.value(), 1);
+            break;
+        }
+        released[released_count++] = frame.value();
+    }
+    unsigned long mfns[kBatch];
+    for (size_t done = 0; done < released_count; done += kBatch) {
+        size_t n = released_count - done < kBatch ? released_count - done : kBatch;
+        for (size_t i = 0; i < n; ++i) mfns[i] = xen::p2m().mfn(released[done + i]);
+        // Nothing may map a frame we no longer own when the toolstack walks our page tables.
+        if (Error e = arch::remap_direct_frames(released + done, nullptr, n); e != Error::none) {
+            klog("balloon: cannot unmap frames: %s", error_name(e));
+            return_to_allocator(done);
+            released_count = done;
+            return Error::none;
+        }
+        long given = xen::decrease_reservation(mfns, n);
+        if (given != long(n)) {
+            klog("balloon: Xen took %ld of %zu frames", given, n);
+            (void)arch::remap_direct_frames(released + done, mfns, n);
+            return_to_allocator(done);
+            released_count = done;
+            return Error::none;
+        }
+        for (size_t i = 0; i < n; ++i) xen::p2m().set(released[done + i], kInvalidMfn);
+    }
+    klog("balloon: gave %zu frames (%zu MiB) back to Xen for the suspend", released_count,
+         released_count / 256);
+    return Error::none;
+}
+
+Error repopulate(bool) {
+    if (!released) return Error::none;
+    unsigned long frames[kBatch];
+    size_t restored = 0;
+    Error result = Error::none;
+    for (size_t done = 0; done < released_count; done += kBatch) {
+        size_t n = released_count - done < kBatch ? released_count - done : kBatch;
+        memcpy(frames, released + done, n * sizeof(unsigned long));
+        long got = xen::populate_physmap(frames, n);
+        if (got != long(n)) {
+            klog("balloon: Xen gave %ld of %zu frames back", got, n);
+            result = Error::out_of_memory;
+        }
+        size_t ok = got > 0 ? size_t(got) : 0;
+        for (size_t i = 0; i < ok; ++i) xen::p2m().set(released[done + i], frames[i]);
+        if (ok && arch::remap_direct_frames(released + done, frames, ok) != Error::none) {
+            result = Error::hypercall_failed;
+            break;
+        }
+        for (size_t i = 0; i < ok; ++i) (void)memory::free_frames(released[done + i], 1);
+        restored += ok;
+        if (ok < n) break;  // the rest stay out of the allocator: they have no memory behind them
+    }
+    klog("balloon: %zu of %zu frames repopulated", restored, released_count);
+    give_back_storage();
+    return result;
+}
+
+}  // namespace
+
+bool is_enabled() { return enabled; }
+
+Error init(const char* command_line) {
+    enabled = strstr(command_line, "balloon=off") == nullptr;
+    klog("balloon: suspend-time balloon %s", enabled ? "on" : "off");
+    return devices::register_hooks({"balloon", release_free_memory, repopulate});
+}
+
+}  // namespace torpor::balloon

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Turns a bench run's results into a table (stdout), bench.json and bench.png.
+
+usage: bench_report.py RESULTDIR OUTDIR [--check]
+RESULTDIR is the bench scenario's result directory (bench.tsv, console-*.log).
+--check fails unless every figure the bench promises is there (the smoke test).
+"""
+import json
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+GUESTS = ["torpor", "torpor-noballoon", "linux"]
+METRICS = [  # key, label, unit
+    ("boot_ms", "boot: xl create return -> ready line", "ms"),
+    ("guest_boot_ms", "boot: guest entry -> ready (guest clock)", "ms"),
+    ("suspend_path_ms", "suspend path: watch -> hypercall (guest)", "ms"),
+    ("resume_path_ms", "resume path: hypercall -> all back (guest)", "ms"),
+    ("save_ms", "xl save", "ms"),
+    ("image_mib", "save image size", "MiB"),
+    ("restore_ms", "xl restore", "ms"),
+    ("save_restore_ms", "xl save + xl restore", "ms"),
+    ("migrate_live_ms", "xl migrate --live, total", "ms"),
+    ("downtime_ms", "migrate --live downtime (guest wall clock)", "ms"),
+    ("min_memory_mib", "smallest memory= that boots and migrates", "MiB"),
+]
+
+
+def collect(results: pathlib.Path) -> dict:
+    values = {g: {} for g in GUESTS}
+    add = lambda g, k, v: values[g].setdefault(k, []).append(float(v))
+    rows = (results / "bench.tsv").read_text().splitlines()[1:]
+    per_rep = {}
+    for row in rows:
+        guest, rep, metric, value = row.split("\t")
+        if metric == "image_bytes":
+            add(guest, "image_mib", int(value) / 2**20)
+        else:
+            add(guest, metric, value)
+        per_rep.setdefault((guest, rep), {})[metric] = float(value)
+    for (guest, rep), m in per_rep.items():
+        if "save_ms" in m and "restore_ms" in m:
+            add(guest, "save_restore_ms", m["save_ms"] + m["restore_ms"])
+    for log in sorted(results.glob("console-*.log")):
+        guest = log.stem.split("-", 1)[1].rsplit("-", 1)[0]
+        text = log.read_text(errors="replace")
+        for us in re.findall(r"torpor: ready \(boot took (\d+) us", text):
+            add(guest, "guest_boot_ms", int(us) / 1000)
+        for us in re.findall(r"^\S+ \S+ suspend #\d+ path \(us\):.* total=(\d+)$", text, re.M):
+            add(guest, "suspend_path_ms", int(us) / 1000)
+        for us in re.findall(r"^\S+ \S+ resume #\d+ path \(us\):.* total=(\d+)$", text, re.M):
+            add(guest, "resume_path_ms", int(us) / 1000)
+        # In each repetition suspend #2 is the live migration (#1 is save/restore).
+        for ms in re.findall(r"app: resumed \(#2\) cancelled=0 downtime_ms=(\d+)", text):
+            add(guest, "downtime_ms", ms)
+    return values
+
+
+def medians(values: dict) -> dict:
+    return {g: {k: {"median": statistics.median(v), "n": len(v)} for k, v in m.items()}
+            for g, m in values.items()}
+
+
+def table(med: dict) -> str:
+    fmt = lambda x: "-" if x is None else (f"{x:.1f}" if x < 100 else f"{x:.0f}")
+    get = lambda g, k: med[g].get(k, {}).get("median")
+    lines = ["| figure | torpor | torpor, no balloon | Linux PV | torpor/Linux |",
+             "|---|---|---|---|---|"]
+    for key, label, unit in METRICS:
+        t, nb, l = get("torpor", key), get("torpor-noballoon", key), get("linux", key)
+        ratio = f"{t / l:.3f}" if t is not None and l else "-"
+        lines.append(f"| {label} ({unit}) | {fmt(t)} | {fmt(nb)} | {fmt(l)} | {ratio} |")
+    return "\n".join(lines)
+
+
+def chart(med: dict, out: pathlib.Path) -> bool:
+    if not shutil.which("gnuplot"):
+        print("bench: gnuplot missing, no chart", file=sys.stderr)
+        return False
+    keys = ["boot_ms", "save_ms", "restore_ms", "migrate_live_ms", "downtime_ms"]
+    data = out / "bench.dat"
+    with data.open("w") as f:
+        for k in keys:
+            row = [med[g].get(k, {}).get("median", 0) for g in GUESTS]
+            f.write(f'"{k}" ' + " ".join(f"{v:.1f}" for v in row) + "\n")
+    script = f"""set terminal png size 900,500 noenhanced
+set output '{out / "bench.png"}'
+set title 'torpor vs Linux PV (medians, ms; QEMU TCG, Xen 4.17)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel 'ms (log)'
+set key top left
+plot '{data}' using 2:xtic(1) title 'torpor', '' using 3 title 'torpor, no balloon', '' using 4 title 'Linux PV'
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    return (out / "bench.png").exists()
+
+
+def main() -> int:
+    results, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    check = "--check" in sys.argv
+    out.mkdir(parents=True, exist_ok=True)
+    med = medians(collect(results))
+    (out / "bench.json").write_text(json.dumps(med, indent=2, sort_keys=True) + "\n")
+    print(table(med))
+    png = chart(med, out)
+    t, l = med["torpor"], med["linux"]
+    if "image_mib" in t and "image_mib" in l:
+        print(f"save image: torpor {t['image_mib']['median']:.1f} MiB vs Linux "
+              f"{l['image_mib']['median']:.1f} MiB ({l['image_mib']['median'] / t['image_mib']['median']:.1f}x smaller)")
+    if "save_restore_ms" in t and "save_restore_ms" in l:
+        print(f"save+restore: torpor {t['save_restore_ms']['median']:.0f} ms vs Linux "
+              f"{l['save_restore_ms']['median']:.0f} ms ({l['save_restore_ms']['median'] / t['save_restore_ms']['median']:.1f}x faster)")
+    if not check:
+        return 0
+    missing = [f"{g}:{k}" for g in GUESTS for k in ("boot_ms", "save_ms", "image_mib", "restore_ms",
+                                                     "migrate_live_ms") if k not in med[g]]
+    missing += [f"torpor:{k}" for k in ("guest_boot_ms", "suspend_path_ms", "resume_path_ms",
+                                        "downtime_ms") if k not in med["torpor"]]
+    ok = not missing and png
+    print(f"bench smoke: {'PASS' if ok else 'FAIL'}; missing: {missing or 'none'}; chart: {png}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

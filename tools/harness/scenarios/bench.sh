@@ -1,0 +1,83 @@
+# dom0 scenario: the measurements behind tools/bench.sh, for torpor (balloon
+# on and off) and the Linux PV baseline with the same memory and vCPUs.
+# BENCH_REPS repetitions; BENCH_MIN_MEMORY=1 also searches the smallest
+# memory= that boots and live-migrates. Writes $RESULTS/bench.tsv:
+# guest, rep, metric, value (ms, bytes, MiB).
+. /harness/lib.sh
+
+REPS=${BENCH_REPS:-5}
+MIN_MEMORY=${BENCH_MIN_MEMORY:-1}
+MEM=256
+VCPUS=2
+TSV=$RESULTS/bench.tsv
+printf 'guest\trep\tmetric\tvalue\n' > "$TSV"
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$TSV"; }
+
+config() {  # KIND NAME MEMORY
+  case $1 in
+    torpor) printf 'type="pv"\nname="%s"\nkernel="/payload/torpor.elf"\nmemory=%s\nvcpus=%s\n' "$2" "$3" $VCPUS ;;
+    torpor-noballoon) printf 'type="pv"\nname="%s"\nkernel="/payload/torpor.elf"\nmemory=%s\nvcpus=%s\nextra="balloon=off"\n' "$2" "$3" $VCPUS ;;
+    linux) sed -e "s/^name = .*/name = \"$2\"/" -e "s/^memory = .*/memory = $3/" \
+             -e "s/^vcpus = .*/vcpus = $VCPUS/" /harness/linux/linux.cfg ;;
+  esac > "/tmp/$2.cfg"
+}
+ready_line() { case $1 in linux) echo 'linux-baseline ready' ;; *) echo 'torpor: ready' ;; esac; }
+
+# elapsed_ms CMD...: run bounded, print the ms it took (empty on failure).
+elapsed_ms() { local t0=$(now_ms); bounded 240 "$@" >/dev/null 2>&1 || return 1; echo $(($(now_ms) - t0)); }
+
+measure() {  # KIND REP
+  local kind=$1 rep=$2 name=b$1 t ms size
+  config "$kind" "$name" $MEM
+  bounded 120 xl create "/tmp/$name.cfg" >/dev/null 2>&1 || { say "bench: $kind create failed"; return 1; }
+  t=$(now_ms)
+  wait_console "$name" "$(ready_line "$kind")" 120 || { bounded 30 xl destroy "$name"; return 1; }
+  record "$kind" "$rep" boot_ms $(($(now_ms) - t))
+  sleep 2  # let it settle (the demo app starts its threads)
+  if ms=$(elapsed_ms xl save "$name" /tmp/$name.img); then
+    record "$kind" "$rep" save_ms "$ms"
+    size=$(wc -c < /tmp/$name.img); record "$kind" "$rep" image_bytes "$size"
+    ms=$(elapsed_ms xl restore /tmp/$name.img) && record "$kind" "$rep" restore_ms "$ms"
+  fi
+  rm -f /tmp/$name.img
+  sleep 1
+  ms=$(elapsed_ms xl migrate --live -s "" "$name" "xl migrate-receive") && record "$kind" "$rep" migrate_live_ms "$ms"
+  sleep 1
+  cp "/var/log/xen/console/guest-$name.log" "$RESULTS/console-$kind-$rep.log" 2>/dev/null
+  cat "/var/log/xen/console/guest-$name--incoming.log" >> "$RESULTS/console-$kind-$rep.log" 2>/dev/null
+  bounded 60 xl destroy "$name" >/dev/null 2>&1
+  rm -f /var/log/xen/console/guest-$name*.log
+}
+
+smallest_memory() {  # KIND SIZES...
+  local kind=$1 m name
+  shift
+  for m in "$@"; do
+    name=m$kind
+    config "$kind" "$name" "$m"
+    if bounded 120 xl create "/tmp/$name.cfg" >/dev/null 2>&1 &&
+       wait_console "$name" "$(ready_line "$kind")" 90 &&
+       bounded 240 xl migrate --live -s "" "$name" "xl migrate-receive" >/dev/null 2>&1 &&
+       sleep 2 && bounded 10 xl list "$name" >/dev/null 2>&1; then
+      record "$kind" 0 min_memory_mib "$m"
+      bounded 60 xl destroy "$name" >/dev/null 2>&1
+      rm -f /var/log/xen/console/guest-$name*.log
+      return 0
+    fi
+    bounded 60 xl destroy "$name" >/dev/null 2>&1
+    rm -f /var/log/xen/console/guest-$name*.log
+  done
+}
+
+rep=1
+while [ $rep -le "$REPS" ]; do
+  for kind in torpor torpor-noballoon linux; do
+    say "bench: $kind rep $rep"
+    measure $kind $rep
+  done
+  rep=$((rep + 1))
+done
+if [ "$MIN_MEMORY" = 1 ]; then
+  smallest_memory torpor 8 12 16 24 32 48 64
+  smallest_memory linux 32 48 64 96 128 192 256
+fi
