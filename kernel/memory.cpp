@@ -60,6 +60,12 @@ ErrorOr<uintptr_t> grow_heap(ptrdiff_t delta) {
     return c_heap.grow(delta);
 }
 
+size_t take_free_frames(unsigned long lowest, unsigned long* out, size_t max) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    return allocator.take_free_frames(lowest, out, max);
+}
+
 size_t free_frame_count() {
     xen::EventMaskGuard masked;
     LockGuard guard(allocator_lock);

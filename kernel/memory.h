@@ -23,6 +23,8 @@ ErrorOr<unsigned long> allocate_frames(size_t count);
 Error free_frames(unsigned long first, size_t count);
 ErrorOr<uintptr_t> grow_heap(ptrdiff_t delta);
 size_t free_frame_count();
+// Takes up to `max` free frames at or above `lowest` (highest first) in one pass.
+size_t take_free_frames(unsigned long lowest, unsigned long* out, size_t max);
 // The lowest frame the heap has not claimed yet (it grows upwards from there).
 unsigned long heap_end_frame();
 

@@ -49,17 +49,9 @@ Error release_free_memory() {
     }
     storage_first = storage.value();
     released = arch::ptr_of_pfn<unsigned long>(storage_first);
-    // Highest frames first: the heap grows upwards from the bottom.
-    unsigned long heap_end = memory::heap_end_frame();
-    while (released_count < wanted - storage_frames) {
-        auto frame = memory::allocate_frames(1);
-        if (frame.is_error()) break;
-        if (frame.value() < heap_end + kReserveFrames / 4) {  // keep room for the heap
-            (void)memory::free_frames(frame.value(), 1);
-            break;
-        }
-        released[released_count++] = frame.value();
-    }
+    // Highest frames first, leaving room above the heap, which grows upwards.
+    unsigned long lowest = memory::heap_end_frame() + kReserveFrames / 4;
+    released_count = memory::take_free_frames(lowest, released, wanted - storage_frames);
     unsigned long mfns[kBatch];
     for (size_t done = 0; done < released_count; done += kBatch) {
         size_t n = released_count - done < kBatch ? released_count - done : kBatch;
@@ -109,7 +101,12 @@ Error repopulate(bool) {
         restored += ok;
         if (ok < n) break;  // the rest stay out of the allocator: they have no memory behind them
     }
-    klog("balloon: %zu of %zu frames repopulated", restored, released_count);
+    if (restored == released_count)
+        klog("balloon: %zu frames repopulated", restored);
+    else
+        klog("balloon: only %zu of %zu frames repopulated: Xen refused the rest (after a live "
+             "migration the receiver keeps frames from its first pass); running with %zu MiB "
+             "less", restored, released_count, (released_count - restored) / 256);
     give_back_storage();
     return result;
 }

@@ -54,6 +54,18 @@ Error PageAllocator::claim(unsigned long frame, size_t count) {
     return Error::none;
 }
 
+size_t PageAllocator::take_free_frames(unsigned long lowest, unsigned long* out, size_t max) {
+    size_t taken = 0;
+    size_t floor = lowest > first_ ? lowest - first_ : 0;
+    for (size_t i = count_; i-- > floor && taken < max;) {
+        if (bit(i)) continue;
+        set_bit(i, true);
+        out[taken++] = first_ + i;
+    }
+    free_count_ -= taken;
+    return taken;
+}
+
 Error PageAllocator::free(unsigned long frame, size_t count) {
     if (count == 0 || !in_range(frame, count)) return Error::invalid_argument;
     size_t base = frame - first_;

@@ -21,6 +21,9 @@ public:
     ErrorOr<unsigned long> allocate_run(size_t count);
     // Marks frames [frame, frame + count) used; fails without change if any is taken.
     Error claim(unsigned long frame, size_t count);
+    // Marks up to `max` free frames at or above `lowest` used, highest first,
+    // writing them to `out`, in one pass over the bitmap. Returns the count.
+    size_t take_free_frames(unsigned long lowest, unsigned long* out, size_t max);
     // Frees frames that are allocated; a double free is reported, not ignored.
     Error free(unsigned long frame, size_t count = 1);
 

@@ -78,3 +78,18 @@ TEST(PageAllocator, BitmapSpansMultipleWords) {
     ASSERT_FALSE(run.is_error());
     EXPECT_EQ(run.value(), 64u);
 }
+
+TEST(PageAllocator, TakeFreeFramesTakesTheHighestAboveAFloorInOnePass) {
+    Fixture f(100, 20);
+    ASSERT_EQ(f.allocator.claim(118, 1), Error::none);
+    unsigned long out[20];
+    size_t n = f.allocator.take_free_frames(110, out, 5);
+    ASSERT_EQ(n, 5u);
+    EXPECT_EQ(out[0], 119u);
+    EXPECT_EQ(out[1], 117u) << "a used frame is skipped";
+    EXPECT_EQ(out[4], 114u);
+    n = f.allocator.take_free_frames(110, out, 20);
+    EXPECT_EQ(n, 4u) << "only 110..113 remain above the floor";
+    EXPECT_EQ(f.allocator.free_count(), 10u);
+    EXPECT_TRUE(f.allocator.is_free(109));
+}
