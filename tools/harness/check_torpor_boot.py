@@ -15,8 +15,7 @@ def main() -> int:
     version = sys.argv[2]
     c = Checker("torpor-boot")
     steps = read_steps(results)
-    for name in ("create", "ready", "unknown_request", "unknown_logged", "shutdown", "gone"):
-        c.check(steps.get(name) == 0, f"step {name} rc={steps.get(name)}")
+    c.check_steps(steps, ("create", "ready", "unknown_request", "unknown_logged", "shutdown", "gone"))
 
     log = read_console(results, "torpor")
     c.check(bool(log), "guest console log collected")

@@ -3,26 +3,20 @@
 
 usage: check_torpor_core.py RESULTDIR
 """
-import datetime
 import pathlib
 import re
 import sys
 
-from harness_results import Checker, read_console, read_steps
+from harness_results import (HEARTBEAT as BEAT, Checker, read_console, read_steps,
+                             stamped_lines, wall_clock_offset)
 
 PERIOD_NS = 100_000_000
-LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] (.*)$")
-BEAT = re.compile(r"^heartbeat (\d+) mono_ns=(\d+) wall_ns=(\d+)$")
 
 
 def boots(log: str) -> list:
     """Splits the log into one list of (timestamp, text) per boot."""
     runs = []
-    for raw in log.splitlines():
-        m = LINE.match(raw)
-        if not m:
-            continue
-        stamp, text = m.groups()
+    for stamp, text in stamped_lines(log):
         if "booted on Xen" in text:
             runs.append([])
         if runs:  # lines before the first banner (xenconsoled's own) are not the guest's
@@ -34,10 +28,9 @@ def main() -> int:
     results = pathlib.Path(sys.argv[1])
     c = Checker("torpor-core")
     steps = read_steps(results)
-    for name in ("create", "ready", "ping", "ping_seen", "console_input", "console_echo",
-                 "invalidate", "stale_wait", "unknown_request", "unknown_logged", "reboot",
-                 "rebooted", "ready_again", "shutdown", "gone"):
-        c.check(steps.get(name) == 0, f"step {name} rc={steps.get(name)}")
+    c.check_steps(steps, ("create", "ready", "ping", "ping_seen", "console_input", "console_echo",
+                          "invalidate", "stale_wait", "unknown_request", "unknown_logged",
+                          "reboot", "rebooted", "ready_again", "shutdown", "gone"))
 
     log = read_console(results, "core")
     runs = boots(log)
@@ -57,12 +50,7 @@ def main() -> int:
     c.check([int(m.group(1)) for _, m in beats] == list(range(len(beats))), "beats numbered 0..n")
     worst = 0.0
     for stamp, m in beats:
-        dom0 = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(
-            tzinfo=datetime.timezone.utc).timestamp()
-        guest = int(m.group(3)) / 1e9
-        # xenconsoled's stamp is truncated to the second it logged the line.
-        off = guest - (dom0 + 0.5)
-        worst = max(worst, abs(off))
+        worst = max(worst, abs(wall_clock_offset(stamp, int(m.group(3)))))
     c.check(beats and worst <= 2.5, f"wall clock within 2 s of dom0's (worst |offset| {worst:.2f} s)")
 
     c.check('watch data/ping fired: value="hello"' in texts, "watch fired with dom0's value")

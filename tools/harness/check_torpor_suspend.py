@@ -3,24 +3,16 @@
 
 usage: check_torpor_suspend.py RESULTDIR
 """
-import datetime
 import pathlib
 import re
 import sys
 
-from harness_results import Checker, console_files, read_steps
-
-STAMP = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] (.*)$")
-BEAT = re.compile(r"^heartbeat (\d+) mono_ns=(\d+) wall_ns=(\d+)$")
+from harness_results import (HEARTBEAT as BEAT, Checker, console_files, read_steps,
+                             stamped_lines, wall_clock_offset)
 
 
 def parse(path):
-    out = []
-    for raw in path.read_text(errors="replace").splitlines():
-        m = STAMP.match(raw)
-        if m:
-            out.append(m.groups())
-    return out
+    return stamped_lines(path.read_text(errors="replace"))
 
 
 def main() -> int:
@@ -53,9 +45,7 @@ def main() -> int:
         for stamp, t in parsed:
             m = BEAT.match(t)
             if m:
-                dom0 = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(
-                    tzinfo=datetime.timezone.utc).timestamp()
-                worst = max(worst, abs(int(m.group(3)) / 1e9 - (dom0 + 0.5)))
+                worst = max(worst, abs(wall_clock_offset(stamp, int(m.group(3)))))
     c.check(worst <= 2.5, f"wall clock within 2 s of dom0's on every host (worst {worst:.2f} s)")
 
     downtimes = []

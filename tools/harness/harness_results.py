@@ -1,5 +1,11 @@
 """Reading a scenario's result directory (as written by dom0/lib.sh) on the host."""
+import datetime
 import pathlib
+import re
+
+# xenconsoled --timestamp=guest: "[YYYY-MM-DD HH:MM:SS] text", dom0's clock (UTC).
+STAMPED = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] (.*)$")
+HEARTBEAT = re.compile(r"^heartbeat (\d+) mono_ns=(\d+) wall_ns=(\d+)$")
 
 
 class Checker:
@@ -17,6 +23,11 @@ class Checker:
         else:
             self.failed += 1
         return ok
+
+    def check_steps(self, steps: dict, names) -> None:
+        """Every named dom0 step ran and exited 0."""
+        for name in names:
+            self.check(steps.get(name) == 0, f"step {name} rc={steps.get(name)}")
 
     def finish(self) -> int:
         print(f"{self.scenario}: {self.passed} passed, {self.failed} failed")
@@ -45,3 +56,16 @@ def console_files(results: pathlib.Path, guest: str) -> list:
 
 def read_console(results: pathlib.Path, guest: str) -> str:
     return "".join(p.read_text(errors="replace") for p in console_files(results, guest))
+
+
+def stamped_lines(text: str) -> list:
+    """(dom0 timestamp, guest text) for every line xenconsoled stamped."""
+    return [m.groups() for m in map(STAMPED.match, text.splitlines()) if m]
+
+
+def wall_clock_offset(stamp: str, wall_ns: int) -> float:
+    """Guest wall clock minus dom0's, in seconds; dom0's stamp is truncated to
+    the second it logged the line, so its middle is used."""
+    dom0 = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+    return wall_ns / 1e9 - (dom0 + 0.5)
