@@ -78,8 +78,38 @@ Error release_free_memory() {
     return Error::none;
 }
 
+// After a live migration the receiver may already back a ballooned frame with
+// the page it received in the first pass, and wrote that MFN into our p2m.
+// Adopting it only works if the frame is ours: mapping a frame we do not own
+// fails in Xen, so a wrong guess costs nothing.
+size_t adopt_frames_left_by_the_toolstack(size_t from) {
+    size_t adopted = 0;
+    for (size_t i = from; i < released_count; ++i) {
+        unsigned long pfn = released[i];
+        unsigned long mfn = xen::p2m().mfn(pfn);
+        if (mfn == kInvalidMfn || xen::pfn_of_mfn(mfn) != pfn) continue;
+        if (arch::remap_direct_frames(&pfn, &mfn, 1) != Error::none) {
+            xen::p2m().set(pfn, kInvalidMfn);
+            continue;
+        }
+        (void)memory::free_frames(pfn, 1);
+        released[i] = kInvalidMfn;  // done
+        ++adopted;
+    }
+    return adopted;
+}
+
 Error repopulate(bool) {
     if (!released) return Error::none;
+    // Frames the restore already backed first, so that populating the rest
+    // does not spend the domain's allowance on frames that have memory.
+    size_t total = released_count;
+    size_t adopted = adopt_frames_left_by_the_toolstack(0);
+    size_t kept = 0;
+    for (size_t i = 0; i < released_count; ++i)
+        if (released[i] != kInvalidMfn) released[kept++] = released[i];
+    released_count = kept;
+    if (adopted) klog("balloon: adopted %zu frames the restore had already populated", adopted);
     unsigned long frames[kBatch];
     size_t restored = 0;
     Error result = Error::none;
@@ -101,12 +131,13 @@ Error repopulate(bool) {
         restored += ok;
         if (ok < n) break;  // the rest stay out of the allocator: they have no memory behind them
     }
-    if (restored == released_count)
-        klog("balloon: %zu frames repopulated", restored);
+    restored += adopted;
+    if (restored == total)
+        klog("balloon: %zu frames back (%zu adopted, %zu populated)", total, adopted,
+             restored - adopted);
     else
-        klog("balloon: only %zu of %zu frames repopulated: Xen refused the rest (after a live "
-             "migration the receiver keeps frames from its first pass); running with %zu MiB "
-             "less", restored, released_count, (released_count - restored) / 256);
+        klog("balloon: only %zu of %zu frames back: Xen refused the rest; running with %zu MiB "
+             "less", restored, total, (total - restored) / 256);
     give_back_storage();
     return result;
 }
