@@ -18,12 +18,15 @@ namespace {
 using OutRing = ByteRing<sizeof(xencons_interface::out)>;
 using InRing = ByteRing<sizeof(xencons_interface::in)>;
 
-constexpr uint64_t kStallLimitNs = 3'000'000'000ull;
 constexpr uint64_t kInputPollNs = 500'000'000ull;
 
 volatile xencons_interface* ring = nullptr;
 evtchn_port_t event_port = 0;
 Spinlock output_lock;  // with events masked: output may come from event handlers
+constexpr size_t kOverflowSize = 64 * 1024;
+char overflow[kOverflowSize];  // output the ring could not take yet
+size_t overflow_head = 0;
+size_t overflow_length = 0;
 size_t dropped = 0;
 bool broken = false;
 sched::WaitQueue input_ready;
@@ -41,7 +44,13 @@ void report_broken(const char* what) {
 
 void ring_sink(const char* text, size_t length) { write(text, length); }
 
-void on_console_event(uint32_t, void*) { input_ready.wake_all(); }
+void flush_and_notify();
+
+// The backend consumed output or produced input.
+void on_console_event(uint32_t, void*) {
+    flush_and_notify();
+    input_ready.wake_all();
+}
 
 bool input_available() { return ring->in_prod != ring->in_cons; }
 
@@ -73,7 +82,8 @@ Error resume_console(bool new_domain) {
         LockGuard guard(output_lock);
         suspended = false;
     }
-    xen::notify(event_port);  // flush what was written meanwhile
+    flush_and_notify();  // what was written meanwhile
+    if (!broken) xen::notify(event_port);
     input_ready.wake_all();
     return Error::none;
 }
@@ -100,6 +110,66 @@ Error start_input_events(const start_info* si) {
     return devices::register_hooks({"console", suspend_console, resume_console});
 }
 
+namespace {
+
+// Moves as much as fits from `data` into the ring. Returns the count, or
+// -1 when the backend broke the indices. Output lock held.
+long push_to_ring(const char* data, size_t length) {
+    uint32_t cons = ring->out_cons;
+    uint32_t prod = ring->out_prod;
+    arch::read_barrier();
+    auto copied = OutRing::write(const_cast<char*>(ring->out), prod, cons, data, length);
+    if (copied.is_error()) return -1;
+    if (copied.value() > 0) {
+        arch::write_barrier();
+        ring->out_prod = prod + uint32_t(copied.value());
+    }
+    return long(copied.value());
+}
+
+// Drains the overflow buffer into the ring as far as it goes. Lock held.
+bool flush_overflow() {
+    while (overflow_length > 0) {
+        size_t start = overflow_head;
+        size_t run = overflow_length < kOverflowSize - start ? overflow_length : kOverflowSize - start;
+        long n = push_to_ring(overflow + start, run);
+        if (n < 0) return false;
+        if (n == 0) break;
+        overflow_head = (overflow_head + size_t(n)) % kOverflowSize;
+        overflow_length -= size_t(n);
+    }
+    return true;
+}
+
+void append_to_overflow(const char* text, size_t length) {
+    for (size_t i = 0; i < length; ++i) {
+        if (overflow_length == kOverflowSize) {
+            dropped += length - i;
+            return;
+        }
+        overflow[(overflow_head + overflow_length) % kOverflowSize] = text[i];
+        ++overflow_length;
+    }
+}
+
+void flush_and_notify() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(output_lock);
+    if (!ring || broken || overflow_length == 0) return;
+    size_t before = overflow_length;
+    if (!flush_overflow()) {
+        report_broken("output indices out of range");
+        return;
+    }
+    // Only when output moved: xenconsoled answers every notification it acts on.
+    if (!suspended && overflow_length != before) xen::notify(event_port);
+}
+
+}  // namespace
+
+// Never blocks: what the ring cannot take yet (xenconsoled is slow, or not yet
+// attached to a freshly restored domain) waits in the overflow buffer, in
+// order, and goes out on the next write or when the backend signals progress.
 void write(const char* text, size_t length) {
     if (!ring || broken) {
         dropped += length;
@@ -107,32 +177,23 @@ void write(const char* text, size_t length) {
     }
     xen::EventMaskGuard masked;
     LockGuard guard(output_lock);
-    uint64_t last_progress = clock::xen_system_time_ns();
-    while (length > 0) {
-        uint32_t cons = ring->out_cons;
-        uint32_t prod = ring->out_prod;
-        arch::read_barrier();
-        auto copied = OutRing::write(const_cast<char*>(ring->out), prod, cons, text, length);
-        if (copied.is_error()) {
+    if (!flush_overflow()) {
+        dropped += length;
+        report_broken("output indices out of range");
+        return;
+    }
+    if (overflow_length == 0) {
+        long n = push_to_ring(text, length);
+        if (n < 0) {
             dropped += length;
             report_broken("output indices out of range");
             return;
         }
-        if (copied.value() > 0) {
-            arch::write_barrier();
-            ring->out_prod = prod + uint32_t(copied.value());
-            if (!suspended) xen::notify(event_port);
-            text += copied.value();
-            length -= copied.value();
-            last_progress = clock::xen_system_time_ns();
-            continue;
-        }
-        if (suspended || clock::xen_system_time_ns() - last_progress > kStallLimitNs) {
-            dropped += length;
-            return;
-        }
-        xen::yield();  // let dom0's xenconsoled run and drain the ring
+        text += n;
+        length -= size_t(n);
     }
+    append_to_overflow(text, length);
+    if (!suspended) xen::notify(event_port);
 }
 
 ErrorOr<size_t> read(char* out, size_t capacity) {

@@ -12,9 +12,9 @@ namespace torpor::console {
 // Connects to the ring and routes the kernel log to it. Output works from any
 // context; input wakes reader threads once events are running.
 Error connect(xencons_interface* ring, evtchn_port_t port);
-// Writes all of `text`. While the ring is full it yields the vCPU to let
-// xenconsoled drain it; output still not taken after a few seconds is dropped
-// and counted rather than hanging the kernel.
+// Writes all of `text` without blocking: what the ring cannot take yet waits
+// in a 64 KiB buffer, in order, until xenconsoled drains the ring; only output
+// beyond that is dropped (and counted) rather than hanging the kernel.
 void write(const char* text, size_t length);
 // Copies up to `capacity` bytes of pending input; never blocks.
 ErrorOr<size_t> read(char* out, size_t capacity);
