@@ -61,6 +61,7 @@ set(kernel_sources
   xen/start_info_frames.cpp
   xen/shared_info.cpp
   kernel/boot.cpp
+  kernel/boot_options.cpp
   kernel/cpu_local.cpp
   kernel/cxx_runtime.cpp
   kernel/device_hooks.cpp

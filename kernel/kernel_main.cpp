@@ -6,6 +6,7 @@
 
 #include "drivers/xenstore/client.h"
 #include "kernel/app.h"
+#include "kernel/boot_options.h"
 #include "kernel/grant/grant_self_test.h"
 #include "kernel/log.h"
 #include "kernel/mm/balloon.h"
@@ -37,6 +38,7 @@ int read_domain_id() {
 }  // namespace
 
 void kernel_main(const BootReport& boot) {
+    boot_options::init(reinterpret_cast<const char*>(boot.si->cmd_line));
     long version = xen::xen_version(XENVER_version, nullptr);
     int domid = read_domain_id();
     auto online = smp::start_secondaries();
@@ -55,7 +57,7 @@ void kernel_main(const BootReport& boot) {
 
     if (Error e = xen::publish_p2m(); e != Error::none)
         klog("p2m: not published (%s): save and migration will fail", error_name(e));
-    if (Error e = balloon::init(reinterpret_cast<const char*>(boot.si->cmd_line)); e != Error::none)
+    if (Error e = balloon::init(); e != Error::none)
         klog("balloon: not available: %s", error_name(e));
     if (Error e = suspend::init(boot.si); e != Error::none)
         klog("suspend: not available: %s", error_name(e));

@@ -20,12 +20,15 @@ constexpr uint64_t kReportPeriodNs = 1'000'000'000ull;
 
 uint64_t counters[kMaxCpus];
 bool busy = false;  // spin flat out (yielding) instead of pacing
+bool quiet = false;  // one count per 100 ms, like the Linux baseline's tick
 
 void counter_thread(void*) {
     unsigned cpu = arch::current_vcpu_id();
     for (;;) {
         uint64_t n = __atomic_add_fetch(&counters[cpu], 1, __ATOMIC_RELAXED);
-        if (__atomic_load_n(&busy, __ATOMIC_RELAXED)) {
+        if (quiet) {
+            sched::this_scheduler().sleep_until(clock::monotonic_ns() + 100'000'000);
+        } else if (__atomic_load_n(&busy, __ATOMIC_RELAXED)) {
             if ((n & 4095) == 0) sched::this_scheduler().yield();
         } else if ((n & 63) == 0) {
             sched::this_scheduler().sleep_until(clock::monotonic_ns() + 1'000'000);
@@ -125,13 +128,19 @@ void snapshot_counters(uint64_t* out) {
     for (unsigned cpu = 0; cpu < kMaxCpus; ++cpu) out[cpu] = __atomic_load_n(&counters[cpu], __ATOMIC_RELAXED);
 }
 
-void run_smp_selftest() {
+void run_smp_selftest(Workload workload) {
+    quiet = workload == Workload::quiet;
     for (unsigned cpu = 0; cpu < kMaxCpus; ++cpu) {
         if (!smp::is_online(cpu)) continue;
-        auto t = cpu_local(cpu).scheduler.spawn("counter", counter_thread, nullptr);
-        if (t.is_error()) printf("smp: cannot start a counter on cpu%u\n", cpu);
+        if (cpu_local(cpu).scheduler.spawn_detached("counter", counter_thread, nullptr) !=
+            Error::none)
+            printf("smp: cannot start a counter on cpu%u\n", cpu);
     }
-    (void)sched::this_scheduler().spawn("counter-report", report_thread, nullptr);
+    (void)sched::this_scheduler().spawn_detached("counter-report", report_thread, nullptr);
+    if (quiet) {
+        printf("smp self-test skipped (demo=quiet): counters tick every 100 ms\n");
+        return;
+    }
     if (smp::online_count() > 1) {
         run_ping_pong();
         run_pause_rounds();

@@ -49,8 +49,8 @@ void before_suspend(void*) {
     auto* t = static_cast<ArmedTimer*>(malloc(sizeof(ArmedTimer)));
     if (t) {
         *t = {suspends, clock::monotonic_ns() + kTimerDelayNs};
-        auto th = sched::this_scheduler().spawn("armed-timer", timer_thread, t);
-        if (th.is_error()) free(t);
+        if (sched::this_scheduler().spawn_detached("armed-timer", timer_thread, t) != Error::none)
+            free(t);
     }
     // Tells dom0 a suspend has begun (the harness uses it to break a migration).
     char count[16];
@@ -89,7 +89,8 @@ void after_resume(const suspend::ResumeInfo& info, void*) {
     if (auto* c = static_cast<AdvanceCheck*>(malloc(sizeof(AdvanceCheck)))) {
         c->suspend_number = suspends;
         snapshot_counters(c->at_resume);
-        if (sched::this_scheduler().spawn("advance-check", advance_check_thread, c).is_error())
+        if (sched::this_scheduler().spawn_detached("advance-check", advance_check_thread, c) !=
+            Error::none)
             free(c);
     }
     uint64_t now = checksum();

@@ -10,8 +10,8 @@
 
 namespace torpor::balloon {
 
-// Reads the command line and registers the suspend/resume hooks.
-Error init(const char* command_line);
+// Reads "balloon=" from the boot options and registers the suspend/resume hooks.
+Error init();
 bool is_enabled();
 
 }  // namespace torpor::balloon

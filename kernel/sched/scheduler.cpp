@@ -30,12 +30,25 @@ void Scheduler::init(const Hooks* hooks, Thread* boot_thread, unsigned cpu) {
 
 ErrorOr<Thread*> Scheduler::spawn(const char* name, Thread::Entry entry, void* arg,
                                   size_t stack_size) {
+    return create(name, entry, arg, stack_size, false);
+}
+
+Error Scheduler::spawn_detached(const char* name, Thread::Entry entry, void* arg,
+                                size_t stack_size) {
+    auto t = create(name, entry, arg, stack_size, true);
+    return t.is_error() ? t.error() : Error::none;
+}
+
+ErrorOr<Thread*> Scheduler::create(const char* name, Thread::Entry entry, void* arg,
+                                   size_t stack_size, bool detached) {
+    reap_zombies();
     Thread* t = new (std::nothrow) Thread;
     if (!t) return Error::out_of_memory;
     t->name = name;
     t->entry = entry;
     t->arg = arg;
     t->scheduler = this;
+    t->detached = detached;
     t->timeout.callback = on_timeout;
     t->timeout.context = t;
     t->stack_size = stack_size;
@@ -58,6 +71,28 @@ ErrorOr<Thread*> Scheduler::spawn(const char* name, Thread::Entry entry, void* a
     }
     if (hooks_->kick && this != &this_scheduler()) hooks_->kick(this);
     return t;
+}
+
+void Scheduler::free_thread(Thread* t) {
+    hooks_->release_thread(t);
+    free(t->stack);
+    delete t;
+}
+
+void Scheduler::reap_zombies() {
+    Thread* list;
+    {
+        EventsMasked masked(*hooks_);
+        LockGuard guard(run_lock_);
+        list = zombies_;
+        zombies_ = nullptr;
+        zombies_count_ = 0;
+    }
+    while (list) {
+        Thread* next = list->next;
+        free_thread(list);
+        list = next;
+    }
 }
 
 void Scheduler::push_runnable(Thread* t) {
@@ -105,10 +140,17 @@ void Scheduler::schedule() {
 void Scheduler::finish_switch() {
     Thread* prev = previous_;
     previous_ = nullptr;
-    if (prev && prev->state == ThreadState::exited) {
-        __atomic_store_n(&prev->reaped, true, __ATOMIC_RELEASE);
-        prev->exit_waiters.wake_all();
+    if (!prev || prev->state != ThreadState::exited) return;
+    if (prev->detached) {
+        // Its stack was in use until the switch; free it later, outside the scheduler.
+        LockGuard guard(run_lock_);
+        prev->next = zombies_;
+        zombies_ = prev;
+        ++zombies_count_;
+        return;
     }
+    __atomic_store_n(&prev->reaped, true, __ATOMIC_RELEASE);
+    prev->exit_waiters.wake_all();
 }
 
 void Scheduler::yield() {
@@ -156,7 +198,7 @@ void Scheduler::on_timeout(Timer* timer) {
 }
 
 Error Scheduler::join(Thread* t) {
-    if (t == current_ || t->is_boot_thread) return Error::invalid_argument;
+    if (t == current_ || t->is_boot_thread || t->detached) return Error::invalid_argument;
     // Woken once when it exits and again once it has been switched away from
     // (on another vCPU those can be far apart): only then is its stack free.
     while (!__atomic_load_n(&t->reaped, __ATOMIC_ACQUIRE)) {
@@ -164,9 +206,7 @@ Error Scheduler::join(Thread* t) {
             [t] { return !__atomic_load_n(&t->reaped, __ATOMIC_ACQUIRE); });
         if (e != Error::none) return e;
     }
-    hooks_->release_thread(t);
-    free(t->stack);
-    delete t;
+    free_thread(t);
     return Error::none;
 }
 

@@ -38,8 +38,15 @@ public:
     // Adopts the calling context as `boot_thread` (its state becomes running).
     void init(const Hooks* hooks, Thread* boot_thread, unsigned cpu);
 
+    // A thread that someone will join(): the handle stays valid until then.
     ErrorOr<Thread*> spawn(const char* name, Thread::Entry entry, void* arg,
                            size_t stack_size = 64 * 1024);
+    // A thread nobody joins: once it has exited and been switched away from it
+    // waits on this scheduler's zombie list, freed by the next spawn here.
+    Error spawn_detached(const char* name, Thread::Entry entry, void* arg,
+                         size_t stack_size = 64 * 1024);
+    // Exited detached threads not yet freed.
+    size_t zombie_count() const { return zombies_count_; }
     Thread* current() const { return current_; }
     unsigned cpu() const { return cpu_; }
     const Hooks& hooks() const { return *hooks_; }
@@ -67,6 +74,10 @@ private:
     Thread* pop_runnable();
     void push_runnable(Thread* t);
     static void on_timeout(Timer* timer);
+    ErrorOr<Thread*> create(const char* name, Thread::Entry entry, void* arg, size_t stack_size,
+                            bool detached);
+    void free_thread(Thread* t);
+    void reap_zombies();
 
     const Hooks* hooks_ = nullptr;
     unsigned cpu_ = 0;
@@ -77,6 +88,8 @@ private:
     Thread* run_tail_ = nullptr;
     size_t runnable_ = 0;
     uint64_t switches_ = 0;
+    Thread* zombies_ = nullptr;  // under run_lock_
+    size_t zombies_count_ = 0;
 };
 
 // The scheduler of the calling vCPU (the kernel reads it from per-CPU data).

@@ -37,6 +37,7 @@ struct Thread {
     WaitQueue exit_waiters;          // joiners
     bool is_boot_thread = false;     // runs on the boot stack: never freed
     bool reaped = false;             // exited and switched away from: safe to free
+    bool detached = false;           // nobody joins it: its scheduler frees it
 };
 
 }  // namespace torpor::sched
