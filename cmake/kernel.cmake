@@ -80,6 +80,7 @@ set(kernel_sources
   kernel/mm/balloon.cpp
   kernel/mm/heap.cpp
   kernel/mm/page_allocator.cpp
+  kernel/mm/release_units.cpp
   kernel/sched/scheduler.cpp
   kernel/smp/cpu_suspend.cpp
   kernel/smp/pause.cpp

@@ -3,8 +3,10 @@
 # Linux PV baseline with the same memory (256 MiB) and vCPUs (2): boot, guest
 # suspend/resume paths, xl save (time, image size), xl restore, xl migrate
 # --live (total, guest-observed downtime) and the smallest memory= that boots
-# and migrates. Medians of REPS repetitions (default 5); prints a table and
-# writes bench.json and bench.png to $TORPOR_BUILD_DIR/bench.
+# and migrates; also torpor at 16 MiB, the toolstack's own floor. torpor runs
+# its demo with demo=quiet, as idle as the Linux guest. Medians of REPS
+# repetitions (default 5); prints a table and writes bench.json and bench.png
+# to $TORPOR_BUILD_DIR/bench.
 # usage: bash tools/bench.sh [REPS]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

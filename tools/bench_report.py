@@ -2,6 +2,8 @@
 """Turns a bench run's results into a table (stdout), bench.json and bench.png.
 
 usage: bench_report.py RESULTDIR OUTDIR [--check]
+Guests: torpor (memory 256, balloon on), torpor-noballoon, linux (the Linux PV
+baseline, memory 256), torpor-16m (torpor at 16 MiB: what xl costs by itself).
 RESULTDIR is the bench scenario's result directory (bench.tsv, console-*.log).
 --check fails unless every figure the bench promises is there (the smoke test).
 """
@@ -13,7 +15,7 @@ import statistics
 import subprocess
 import sys
 
-GUESTS = ["torpor", "torpor-noballoon", "linux"]
+GUESTS = ["torpor", "torpor-noballoon", "linux", "torpor-16m"]
 METRICS = [  # key, label, unit
     ("boot_ms", "boot: xl create return -> ready line", "ms"),
     ("guest_boot_ms", "boot: guest entry -> ready (guest clock)", "ms"),
@@ -67,12 +69,13 @@ def medians(values: dict) -> dict:
 def table(med: dict) -> str:
     fmt = lambda x: "-" if x is None else (f"{x:.1f}" if x < 100 else f"{x:.0f}")
     get = lambda g, k: med[g].get(k, {}).get("median")
-    lines = ["| figure | torpor | torpor, no balloon | Linux PV | torpor/Linux |",
-             "|---|---|---|---|---|"]
+    lines = ["| figure | torpor | torpor, no balloon | Linux PV | torpor/Linux | torpor, 16 MiB |",
+             "|---|---|---|---|---|---|"]
     for key, label, unit in METRICS:
         t, nb, l = get("torpor", key), get("torpor-noballoon", key), get("linux", key)
+        small = get("torpor-16m", key)
         ratio = f"{t / l:.3f}" if t is not None and l else "-"
-        lines.append(f"| {label} ({unit}) | {fmt(t)} | {fmt(nb)} | {fmt(l)} | {ratio} |")
+        lines.append(f"| {label} ({unit}) | {fmt(t)} | {fmt(nb)} | {fmt(l)} | {ratio} | {fmt(small)} |")
     return "\n".join(lines)
 
 
@@ -95,7 +98,7 @@ set style fill solid 0.8 border -1
 set logscale y
 set ylabel 'ms (log)'
 set key top left
-plot '{data}' using 2:xtic(1) title 'torpor', '' using 3 title 'torpor, no balloon', '' using 4 title 'Linux PV'
+plot '{data}' using 2:xtic(1) title 'torpor', '' using 3 title 'torpor, no balloon', '' using 4 title 'Linux PV', '' using 5 title 'torpor, 16 MiB'
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
     return (out / "bench.png").exists()
@@ -116,6 +119,11 @@ def main() -> int:
     if "save_restore_ms" in t and "save_restore_ms" in l:
         print(f"save+restore: torpor {t['save_restore_ms']['median']:.0f} ms vs Linux "
               f"{l['save_restore_ms']['median']:.0f} ms ({l['save_restore_ms']['median'] / t['save_restore_ms']['median']:.1f}x faster)")
+    floor = med["torpor-16m"].get("save_restore_ms", {}).get("median")
+    if floor and "save_restore_ms" in l:
+        print(f"toolstack floor: save+restore of torpor at 16 MiB takes {floor:.0f} ms; against "
+              f"Linux's {l['save_restore_ms']['median']:.0f} ms no guest can be more than "
+              f"{l['save_restore_ms']['median'] / floor:.1f}x faster in this harness")
     if not check:
         return 0
     missing = [f"{g}:{k}" for g in GUESTS for k in ("boot_ms", "save_ms", "image_mib", "restore_ms",

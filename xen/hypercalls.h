@@ -29,6 +29,21 @@ inline long mmu_update(const mmu_update_t* reqs, unsigned count, unsigned* done)
                                                         DOMID_SELF);
 }
 
+inline long mmuext_op(mmuext_op_t* ops, unsigned count, unsigned* done) {
+    return arch::raw_hypercall<__HYPERVISOR_mmuext_op>(as_arg(ops), count, as_arg(done),
+                                                       DOMID_SELF);
+}
+
+// Flushes the TLBs of every vCPU of this domain (MMUEXT_TLB_FLUSH_ALL, xen/xen.h):
+// Xen does not flush a guest's stale entries when the guest changes its own
+// page tables.
+inline long flush_all_tlbs() {
+    mmuext_op_t op{};
+    op.cmd = MMUEXT_TLB_FLUSH_ALL;
+    unsigned done = 0;
+    return mmuext_op(&op, 1, &done);
+}
+
 inline long update_va_mapping(unsigned long va, uint64_t pte, unsigned long flags) {
     return arch::raw_hypercall<__HYPERVISOR_update_va_mapping>(va, pte, flags);
 }
@@ -111,22 +126,29 @@ inline long memory_op(unsigned cmd, void* arg) {
     return arch::raw_hypercall<__HYPERVISOR_memory_op>(cmd, as_arg(arg));
 }
 
-// Gives `count` frames (by MFN, order 0) back to Xen; returns how many it took.
-inline long decrease_reservation(unsigned long* mfns, unsigned long count) {
+// Gives `count` extents of 2^order frames back to Xen, each named by its first
+// MFN (a PV guest's "GMFN" is the MFN, and an extent must be MFN-contiguous:
+// Xen frees mfn + j for j < 2^order, common/memory.c). Returns how many
+// extents it took. A domU may use orders up to 9 (2 MiB).
+inline long decrease_reservation(unsigned long* mfns, unsigned long count,
+                                 unsigned order = 0) {
     xen_memory_reservation r{};
     set_xen_guest_handle(r.extent_start, mfns);
     r.nr_extents = count;
+    r.extent_order = order;
     r.domid = DOMID_SELF;
     return memory_op(XENMEM_decrease_reservation, &r);
 }
 
-// Asks Xen for `count` frames; for a PV guest the MFNs come back in `frames`
-// (their input GPFNs are not used for placement) and Xen updates the M2P
-// (xen/memory.h). Returns how many it populated.
-inline long populate_physmap(unsigned long* frames, unsigned long count) {
+// Asks Xen for `count` extents of 2^order frames; `frames` holds each extent's
+// first GPFN and, for a PV guest, gets its first MFN back: the extent is
+// machine-contiguous and Xen points the M2P of mfn + j at gpfn + j
+// (xen/memory.h, common/memory.c). Returns how many extents it populated.
+inline long populate_physmap(unsigned long* frames, unsigned long count, unsigned order = 0) {
     xen_memory_reservation r{};
     set_xen_guest_handle(r.extent_start, frames);
     r.nr_extents = count;
+    r.extent_order = order;
     r.domid = DOMID_SELF;
     return memory_op(XENMEM_populate_physmap, &r);
 }

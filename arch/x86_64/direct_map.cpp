@@ -133,6 +133,117 @@ Error remap_direct_frames(const unsigned long* pfns, const unsigned long* mfns, 
     return flush();
 }
 
+namespace {
+
+// The table that holds `va`'s entry at `level` (1: the L1 table, 2: the L2 table).
+ErrorOr<uint64_t*> table_holding(uintptr_t va, int level) {
+    auto* table = reinterpret_cast<uint64_t*>(l4_root);
+    for (int shift = 39; shift > int(kPageShift) + 9 * (level - 1); shift -= 9) {
+        uint64_t entry = table[(va >> shift) & 511];
+        if (!(entry & xen::kPagePresent)) return Error::not_found;
+        table = ptr_of_pfn<uint64_t>(xen::pfn_of_mfn((entry & xen::kPageAddressMask) >> kPageShift));
+    }
+    return table;
+}
+
+// Machine address of `va`'s entry at `level`, for an MMU_NORMAL_PT_UPDATE.
+ErrorOr<uint64_t> entry_machine_address(uintptr_t va, int level) {
+    auto table = table_holding(va, level);
+    if (table.is_error()) return table.error();
+    unsigned long table_mfn = xen::p2m().mfn(pfn_of_virt(reinterpret_cast<uintptr_t>(table.value())));
+    unsigned index = (va >> (kPageShift + 9 * (level - 1))) & 511;
+    return (uint64_t(table_mfn) << kPageShift) + index * sizeof(uint64_t);
+}
+
+// The L1 table of each unhooked region, by region number (0: none).
+constexpr unsigned long kMaxRegions = (kMaxDirectMappedPages + kFramesPerRegion - 1) / kFramesPerRegion;
+unsigned long parked_table_pfn[kMaxRegions];
+
+Error apply(mmu_update_t* reqs, unsigned count, unsigned* done) {
+    *done = 0;
+    return xen::mmu_update(reqs, count, done) ? Error::hypercall_failed : Error::none;
+}
+
+}  // namespace
+
+bool is_region_unhooked(unsigned long first_pfn) {
+    unsigned long region = first_pfn / kFramesPerRegion;
+    return region < kMaxRegions && parked_table_pfn[region] != 0;
+}
+
+// Clearing the L2 entry drops the table's page-table type; Xen then releases
+// the references its 512 entries held, in one pass. Remapping the table
+// writable makes it a plain data page: the toolstack canonicalises every
+// frame typed as a page table on save, and this one still names the old MFNs.
+Error unhook_direct_region(unsigned long first_pfn) {
+    unsigned long region = first_pfn / kFramesPerRegion;
+    if (first_pfn % kFramesPerRegion || region >= kMaxRegions || parked_table_pfn[region])
+        return Error::invalid_argument;
+    uintptr_t va = virt_of_pfn(first_pfn);
+    auto l2 = table_holding(va, 2);
+    if (l2.is_error()) return l2.error();
+    uint64_t l2_entry = l2.value()[(va >> 21) & 511];
+    if (!(l2_entry & xen::kPagePresent)) return Error::not_found;
+    unsigned long table_mfn = (l2_entry & xen::kPageAddressMask) >> kPageShift;
+    unsigned long table_pfn = xen::pfn_of_mfn(table_mfn);
+    auto l2_slot = entry_machine_address(va, 2);
+    auto table_pte = entry_machine_address(virt_of_pfn(table_pfn), 1);
+    if (l2_slot.is_error() || table_pte.is_error()) return Error::not_found;
+    mmu_update_t reqs[2] = {
+        {l2_slot.value() | MMU_NORMAL_PT_UPDATE, 0},
+        {table_pte.value() | MMU_NORMAL_PT_UPDATE,
+         (uint64_t(table_mfn) << kPageShift) | xen::kPageWritableFlags},
+    };
+    unsigned done = 0;
+    if (apply(reqs, 2, &done) != Error::none) {
+        // Unhooked but still typed as a page table: hook it back as it was.
+        if (done == 1) {
+            mmu_update_t undo = {l2_slot.value() | MMU_NORMAL_PT_UPDATE, l2_entry};
+            (void)apply(&undo, 1, &done);
+        }
+        return Error::hypercall_failed;
+    }
+    parked_table_pfn[region] = table_pfn;
+    return Error::none;
+}
+
+// Xen validates the whole table when the L2 entry takes it (every entry must
+// name a frame we own); it must no longer be mapped writable anywhere.
+Error hook_direct_region(unsigned long first_pfn) {
+    unsigned long region = first_pfn / kFramesPerRegion;
+    if (first_pfn % kFramesPerRegion || region >= kMaxRegions || !parked_table_pfn[region])
+        return Error::invalid_argument;
+    unsigned long table_pfn = parked_table_pfn[region];
+    unsigned long table_mfn = xen::p2m().mfn(table_pfn);
+    auto* table = ptr_of_pfn<uint64_t>(table_pfn);
+    for (unsigned i = 0; i < kFramesPerRegion; ++i) {
+        unsigned long mfn = xen::p2m().mfn(first_pfn + i);
+        table[i] = mfn == ~0ul ? 0 : (uint64_t(mfn) << kPageShift) | xen::kPageWritableFlags;
+    }
+    uintptr_t va = virt_of_pfn(first_pfn);
+    auto l2_slot = entry_machine_address(va, 2);
+    auto table_pte = entry_machine_address(virt_of_pfn(table_pfn), 1);
+    if (l2_slot.is_error() || table_pte.is_error()) return Error::not_found;
+    mmu_update_t reqs[2] = {
+        {table_pte.value() | MMU_NORMAL_PT_UPDATE,
+         (uint64_t(table_mfn) << kPageShift) | xen::kPageReadOnlyFlags},
+        {l2_slot.value() | MMU_NORMAL_PT_UPDATE,
+         (uint64_t(table_mfn) << kPageShift) | xen::kPageTableFlags},
+    };
+    unsigned done = 0;
+    if (apply(reqs, 2, &done) != Error::none) {
+        // Still parked: make it writable again so that it stays a data page.
+        if (done == 1) {
+            mmu_update_t undo = {table_pte.value() | MMU_NORMAL_PT_UPDATE,
+                                 (uint64_t(table_mfn) << kPageShift) | xen::kPageWritableFlags};
+            (void)apply(&undo, 1, &done);
+        }
+        return Error::hypercall_failed;
+    }
+    parked_table_pfn[region] = 0;
+    return Error::none;
+}
+
 ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
                                     unsigned long first_free_pfn) {
     l4_root = l4_virtual;

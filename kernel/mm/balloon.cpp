@@ -8,6 +8,7 @@
 #include "kernel/device_hooks.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
+#include "kernel/mm/release_units.h"
 #include "kernel/time/clock.h"
 #include "xen/hypercalls.h"
 #include "xen/p2m.h"
@@ -18,14 +19,26 @@ namespace {
 
 constexpr size_t kReserveFrames = 512;  // 2 MiB left for the rest of the suspend path and the
                                         // resume path until the balloon has repopulated
-constexpr size_t kBatch = 256;
+constexpr size_t kBatch = 256;          // single frames per hypercall
+constexpr unsigned long kRegion = arch::kFramesPerRegion;
+constexpr unsigned kRegionOrder = 9;    // 2^9 frames: a region as one Xen extent
 constexpr unsigned long kInvalidMfn = ~0ul;
 
 bool enabled = true;
-unsigned long* released = nullptr;  // pfns given back, in frames we keep
+// The pfns given back, ascending, kept in frames of our own. A whole region
+// (kRegion aligned, consecutive pfns) in this list has its L1 table unhooked;
+// any other frame in it has a cleared direct-map entry.
+unsigned long* released = nullptr;
 size_t released_count = 0;
 unsigned long storage_first = 0;
 size_t storage_frames = 0;
+
+struct Timing {
+    uint64_t unmap_ns = 0, xen_ns = 0;
+    size_t region_count = 0;
+    size_t extent_count = 0;  // regions that went as one 2 MiB extent
+    void add(uint64_t& field, uint64_t since) { field += clock::monotonic_ns() - since; }
+};
 
 void give_back_storage() {
     if (storage_frames) (void)memory::free_frames(storage_first, storage_frames);
@@ -34,9 +47,85 @@ void give_back_storage() {
     released_count = 0;
 }
 
-// Returns the frames in released[from, released_count) to the allocator.
-void return_to_allocator(size_t from) {
-    for (size_t i = from; i < released_count; ++i) (void)memory::free_frames(released[i], 1);
+ReleaseUnit unit_at(size_t i) {
+    return next_release_unit(released, released_count, i, kRegion, kBatch);
+}
+
+void reverse(unsigned long* a, size_t n) {
+    for (size_t i = 0; i < n / 2; ++i) {
+        unsigned long t = a[i];
+        a[i] = a[n - 1 - i];
+        a[n - 1 - i] = t;
+    }
+}
+
+// Gives back the region at released[i]. Returns how many of its frames Xen
+// took: kRegion, or fewer if it refused some. Then the frames it took are
+// moved to the front of the region's entries and the others are mapped again.
+size_t give_back_region(size_t i, Timing& t) {
+    unsigned long first = released[i];
+    unsigned long mfns[kRegion];
+    bool contiguous = true;
+    for (size_t j = 0; j < kRegion; ++j) {
+        mfns[j] = xen::p2m().mfn(first + j);
+        if (mfns[j] != mfns[0] + j) contiguous = false;
+    }
+    uint64_t t0 = clock::monotonic_ns();
+    if (arch::unhook_direct_region(first) != Error::none) return 0;
+    t.add(t.unmap_ns, t0);
+    t0 = clock::monotonic_ns();
+    bool all_taken;
+    if (contiguous) {
+        unsigned long extent = mfns[0];
+        all_taken = xen::decrease_reservation(&extent, 1, kRegionOrder) == 1;
+        t.extent_count += all_taken;
+    } else {
+        all_taken = xen::decrease_reservation(mfns, kRegion) == long(kRegion);
+    }
+    t.add(t.xen_ns, t0);
+    ++t.region_count;
+    if (all_taken) {
+        for (size_t j = 0; j < kRegion; ++j) xen::p2m().set(first + j, kInvalidMfn);
+        return kRegion;
+    }
+    // An extent Xen gave up on part way is reported as not done: the M2P says
+    // which frames it really freed (it unlinks them from their pfn).
+    size_t taken = 0;
+    for (size_t j = 0; j < kRegion; ++j) {
+        if (xen::pfn_of_mfn(mfns[j]) == first + j) continue;
+        xen::p2m().set(first + j, kInvalidMfn);
+        released[i + taken++] = first + j;
+    }
+    for (size_t j = 0, k = taken; j < kRegion; ++j)
+        if (xen::p2m().mfn(first + j) != kInvalidMfn) released[i + k++] = first + j;
+    if (arch::hook_direct_region(first) != Error::none) {
+        // Unmapped, so not usable: keep all of them out of the allocator.
+        klog("balloon: cannot map pfns %#lx.. again after Xen refused them; %zu KiB lost",
+             first, (kRegion - taken) * 4);
+        return kRegion;
+    }
+    return taken;
+}
+
+// Gives back released[i, i + n), frames outside whole regions. Returns how
+// many Xen took (the first ones); the rest are mapped again.
+size_t give_back_singles(size_t i, size_t n, Timing& t) {
+    unsigned long mfns[kBatch];
+    for (size_t j = 0; j < n; ++j) mfns[j] = xen::p2m().mfn(released[i + j]);
+    uint64_t t0 = clock::monotonic_ns();
+    // Nothing may map a frame we no longer own when the toolstack walks our page tables.
+    if (arch::remap_direct_frames(released + i, nullptr, n) != Error::none) {
+        (void)arch::remap_direct_frames(released + i, mfns, n);
+        return 0;
+    }
+    t.add(t.unmap_ns, t0);
+    t0 = clock::monotonic_ns();
+    long given = xen::decrease_reservation(mfns, n);
+    t.add(t.xen_ns, t0);
+    size_t taken = given > 0 ? size_t(given) : 0;
+    for (size_t j = 0; j < taken; ++j) xen::p2m().set(released[i + j], kInvalidMfn);
+    if (taken < n) (void)arch::remap_direct_frames(released + i + taken, mfns + taken, n - taken);
+    return taken;
 }
 
 Error release_free_memory() {
@@ -54,80 +143,156 @@ Error release_free_memory() {
     released = arch::ptr_of_pfn<unsigned long>(storage_first);
     // Highest frames first, leaving room above the heap, which grows upwards.
     unsigned long lowest = memory::heap_end_frame() + kReserveFrames / 4;
-    released_count = memory::take_free_frames(lowest, released, wanted - storage_frames);
-    unsigned long mfns[kBatch];
-    uint64_t unmap_ns = 0, xen_ns = 0;
-    for (size_t done = 0; done < released_count; done += kBatch) {
-        size_t n = released_count - done < kBatch ? released_count - done : kBatch;
-        for (size_t i = 0; i < n; ++i) mfns[i] = xen::p2m().mfn(released[done + i]);
-        uint64_t t0 = clock::monotonic_ns();
-        // Nothing may map a frame we no longer own when the toolstack walks our page tables.
-        if (Error e = arch::remap_direct_frames(released + done, nullptr, n); e != Error::none) {
-            klog("balloon: cannot unmap frames: %s", error_name(e));
-            return_to_allocator(done);
-            released_count = done;
-            return Error::none;
+    size_t taken = memory::take_free_frames(lowest, released, wanted - storage_frames);
+    reverse(released, taken);
+    released_count = taken;
+    Timing t;
+    size_t done = 0;
+    while (done < released_count) {
+        ReleaseUnit u = unit_at(done);
+        size_t unit = u.count;
+        size_t given = u.whole_region ? give_back_region(done, t) : give_back_singles(done, unit, t);
+        if (given < unit) {
+            klog("balloon: Xen took %zu of %zu frames; keeping the rest", given, unit);
+            // What Xen took stays listed, to be repopulated; the rest is ours again.
+            for (size_t j = done + given; j < released_count; ++j)
+                (void)memory::free_frames(released[j], 1);
+            released_count = done + given;
+            break;
         }
-        uint64_t t1 = clock::monotonic_ns();
-        long given = xen::decrease_reservation(mfns, n);
-        uint64_t t2 = clock::monotonic_ns();
-        unmap_ns += t1 - t0;
-        xen_ns += t2 - t1;
-        if (given != long(n)) {
-            klog("balloon: Xen took %ld of %zu frames", given, n);
-            (void)arch::remap_direct_frames(released + done, mfns, n);
-            return_to_allocator(done);
-            released_count = done;
-            return Error::none;
-        }
-        for (size_t i = 0; i < n; ++i) xen::p2m().set(released[done + i], kInvalidMfn);
+        done += unit;
     }
-    klog("balloon: gave %zu frames (%zu MiB) back to Xen for the suspend (unmap %llu us, "
-         "decrease_reservation %llu us)",
-         released_count, released_count / 256, (unsigned long long)(unmap_ns / 1000),
-         (unsigned long long)(xen_ns / 1000));
+    (void)xen::flush_all_tlbs();
+    klog("balloon: gave %zu frames (%zu MiB; %zu whole 2 MiB regions, %zu of them as one "
+         "extent) back to Xen for the suspend (unmap %llu us, decrease_reservation %llu us)",
+         released_count, released_count / 256, t.region_count, t.extent_count,
+         (unsigned long long)(t.unmap_ns / 1000), (unsigned long long)(t.xen_ns / 1000));
     return Error::none;
 }
 
 // After a live migration the receiver may already back a ballooned frame with
 // the page it received in the first pass, and wrote that MFN into our p2m.
-// Adopting it only works if the frame is ours: mapping a frame we do not own
-// fails in Xen, so a wrong guess costs nothing. Mapped in batches; a batch
-// that fails is retried frame by frame to find the frames that are not ours.
-size_t adopt_frames_left_by_the_toolstack() {
-    size_t adopted = 0;
+// Adopting it only works if the frame is ours: Xen refuses to map a frame we
+// do not own, so a wrong guess costs nothing. The M2P check picks the likely
+// ones first.
+bool left_by_the_toolstack(unsigned long pfn) {
+    unsigned long mfn = xen::p2m().mfn(pfn);
+    return mfn != kInvalidMfn && xen::pfn_of_mfn(mfn) == pfn;
+}
+
+void adopt(size_t index) {
+    (void)memory::free_frames(released[index], 1);
+    released[index] = kInvalidMfn;  // done
+}
+
+// A region is adopted whole when it can be: its table is rewritten from the
+// p2m and hooked. Frames the toolstack did not back stay for populate (the
+// region, no longer whole in the list, is then handled frame by frame).
+size_t adopt_region(size_t i) {
+    unsigned long first = released[i];
+    size_t backed = 0;
+    for (size_t j = 0; j < kRegion; ++j) {
+        if (left_by_the_toolstack(first + j))
+            ++backed;
+        else
+            xen::p2m().set(first + j, kInvalidMfn);
+    }
+    if (backed == 0) return 0;
+    if (arch::hook_direct_region(first) != Error::none) {
+        for (size_t j = 0; j < kRegion; ++j) xen::p2m().set(first + j, kInvalidMfn);
+        return 0;  // still unhooked: populated afresh like any region
+    }
+    for (size_t j = 0; j < kRegion; ++j)
+        if (xen::p2m().mfn(first + j) != kInvalidMfn) adopt(i + j);
+    return backed;
+}
+
+// Single frames, mapped in batches; a batch that fails is retried frame by
+// frame to find the frames that are not ours.
+size_t adopt_singles(size_t i, size_t n) {
     size_t index[kBatch];
     unsigned long pfns[kBatch], mfns[kBatch];
-    size_t queued = 0;
-    auto adopt = [&](size_t k) {
-        (void)memory::free_frames(pfns[k], 1);
-        released[index[k]] = kInvalidMfn;  // done
-        ++adopted;
-    };
-    auto flush = [&] {
-        if (arch::remap_direct_frames(pfns, mfns, queued) == Error::none) {
-            for (size_t k = 0; k < queued; ++k) adopt(k);
-        } else {
-            for (size_t k = 0; k < queued; ++k) {
-                if (arch::remap_direct_frames(&pfns[k], &mfns[k], 1) == Error::none)
-                    adopt(k);
-                else
-                    xen::p2m().set(pfns[k], kInvalidMfn);
-            }
+    size_t queued = 0, adopted = 0;
+    for (size_t j = i; j < i + n; ++j) {
+        if (!left_by_the_toolstack(released[j])) {
+            xen::p2m().set(released[j], kInvalidMfn);
+            continue;
         }
-        queued = 0;
-    };
-    for (size_t i = 0; i < released_count; ++i) {
-        unsigned long pfn = released[i];
-        unsigned long mfn = xen::p2m().mfn(pfn);
-        if (mfn == kInvalidMfn || xen::pfn_of_mfn(mfn) != pfn) continue;
-        index[queued] = i;
-        pfns[queued] = pfn;
-        mfns[queued] = mfn;
-        if (++queued == kBatch) flush();
+        index[queued] = j;
+        pfns[queued] = released[j];
+        mfns[queued] = xen::p2m().mfn(released[j]);
+        ++queued;
     }
-    if (queued) flush();
+    if (queued == 0) return 0;
+    if (arch::remap_direct_frames(pfns, mfns, queued) == Error::none) {
+        for (size_t k = 0; k < queued; ++k) adopt(index[k]);
+        return queued;
+    }
+    for (size_t k = 0; k < queued; ++k) {
+        if (arch::remap_direct_frames(&pfns[k], &mfns[k], 1) == Error::none) {
+            adopt(index[k]);
+            ++adopted;
+        } else {
+            xen::p2m().set(pfns[k], kInvalidMfn);
+        }
+    }
     return adopted;
+}
+
+size_t adopt_frames_left_by_the_toolstack() {
+    size_t adopted = 0;
+    for (size_t i = 0; i < released_count;) {
+        ReleaseUnit u = unit_at(i);
+        adopted += u.whole_region ? adopt_region(i) : adopt_singles(i, u.count);
+        i += u.count;
+    }
+    return adopted;
+}
+
+// Populates the region at released[i] (one 2 MiB extent if Xen has one, else
+// frame by frame) and hooks its table. Returns how many frames came back; they
+// are the first ones and go to the allocator.
+size_t populate_region(size_t i, Timing& t) {
+    unsigned long first = released[i];
+    uint64_t t0 = clock::monotonic_ns();
+    size_t got = 0;
+    unsigned long extent = first;
+    if (xen::populate_physmap(&extent, 1, kRegionOrder) == 1) {
+        for (size_t j = 0; j < kRegion; ++j) xen::p2m().set(first + j, extent + j);
+        got = kRegion;
+        ++t.extent_count;
+    } else {
+        unsigned long frames[kRegion];
+        for (size_t j = 0; j < kRegion; ++j) frames[j] = first + j;
+        long n = xen::populate_physmap(frames, kRegion);
+        got = n > 0 ? size_t(n) : 0;
+        for (size_t j = 0; j < got; ++j) xen::p2m().set(first + j, frames[j]);
+    }
+    t.add(t.xen_ns, t0);
+    t0 = clock::monotonic_ns();
+    if (arch::hook_direct_region(first) != Error::none) {
+        klog("balloon: cannot map the region at pfn %#lx again", first);
+        return 0;
+    }
+    t.add(t.unmap_ns, t0);
+    ++t.region_count;
+    if (got) (void)memory::free_frames(first, got);
+    return got;
+}
+
+size_t populate_singles(size_t i, size_t n, Timing& t) {
+    unsigned long frames[kBatch];
+    memcpy(frames, released + i, n * sizeof(unsigned long));
+    uint64_t t0 = clock::monotonic_ns();
+    long got = xen::populate_physmap(frames, n);
+    t.add(t.xen_ns, t0);
+    size_t ok = got > 0 ? size_t(got) : 0;
+    for (size_t j = 0; j < ok; ++j) xen::p2m().set(released[i + j], frames[j]);
+    t0 = clock::monotonic_ns();
+    if (ok && arch::remap_direct_frames(released + i, frames, ok) != Error::none) return 0;
+    t.add(t.unmap_ns, t0);
+    for (size_t j = 0; j < ok; ++j) (void)memory::free_frames(released[i + j], 1);
+    return ok;
 }
 
 Error repopulate(bool) {
@@ -141,38 +306,29 @@ Error repopulate(bool) {
         if (released[i] != kInvalidMfn) released[kept++] = released[i];
     released_count = kept;
     if (adopted) klog("balloon: adopted %zu frames the restore had already populated", adopted);
-    unsigned long frames[kBatch];
+    Timing t;
     size_t restored = 0;
     Error result = Error::none;
-    uint64_t xen_ns = 0, map_ns = 0;
-    for (size_t done = 0; done < released_count; done += kBatch) {
-        size_t n = released_count - done < kBatch ? released_count - done : kBatch;
-        memcpy(frames, released + done, n * sizeof(unsigned long));
-        uint64_t t0 = clock::monotonic_ns();
-        long got = xen::populate_physmap(frames, n);
-        uint64_t t1 = clock::monotonic_ns();
-        xen_ns += t1 - t0;
-        if (got != long(n)) {
-            klog("balloon: Xen gave %ld of %zu frames back", got, n);
+    for (size_t i = 0; i < released_count;) {
+        ReleaseUnit u = unit_at(i);
+        size_t unit = u.count;
+        size_t got = u.whole_region ? populate_region(i, t) : populate_singles(i, unit, t);
+        restored += got;
+        if (got < unit) {
+            // The rest stay out of the allocator: they have no memory behind them.
             result = Error::out_of_memory;
-        }
-        size_t ok = got > 0 ? size_t(got) : 0;
-        for (size_t i = 0; i < ok; ++i) xen::p2m().set(released[done + i], frames[i]);
-        if (ok && arch::remap_direct_frames(released + done, frames, ok) != Error::none) {
-            result = Error::hypercall_failed;
             break;
         }
-        map_ns += clock::monotonic_ns() - t1;
-        for (size_t i = 0; i < ok; ++i) (void)memory::free_frames(released[done + i], 1);
-        restored += ok;
-        if (ok < n) break;  // the rest stay out of the allocator: they have no memory behind them
+        i += unit;
     }
+    // Nothing may still translate through an entry from before the suspend.
+    (void)xen::flush_all_tlbs();
     restored += adopted;
     if (restored == total)
-        klog("balloon: %zu frames back (%zu adopted, %zu populated; populate_physmap %llu us, "
-             "map %llu us)",
-             total, adopted, restored - adopted, (unsigned long long)(xen_ns / 1000),
-             (unsigned long long)(map_ns / 1000));
+        klog("balloon: %zu frames back (%zu adopted, %zu populated; %zu whole 2 MiB regions, "
+             "%zu of them as one extent; populate_physmap %llu us, map %llu us)",
+             total, adopted, restored - adopted, t.region_count, t.extent_count,
+             (unsigned long long)(t.xen_ns / 1000), (unsigned long long)(t.unmap_ns / 1000));
     else
         klog("balloon: only %zu of %zu frames back: Xen refused the rest; running with %zu MiB "
              "less", restored, total, (total - restored) / 256);

@@ -73,6 +73,23 @@ def main() -> int:
         c.check(re.search(rf"^suspend #{k} path \(us\):.* total=\d+$", text, re.M) is not None and
                 re.search(rf"^resume #{k} path \(us\):.* total=\d+$", text, re.M) is not None,
                 f"{what}: suspend and resume breakdowns logged")
+    # The suspend-time balloon: every suspend gives the free memory back and
+    # every resume gets all of it again; the amount given back stays level (a
+    # leak in the guest would shrink it cycle after cycle); the save image
+    # carries only what the guest uses (memory = 64 MiB in this scenario).
+    gave = [int(n) for n in re.findall(r"^balloon: gave (\d+) frames", text, re.M)]
+    back = re.findall(r"^balloon: (\d+) frames back \(", text, re.M)
+    short = re.findall(r"^balloon: only .*$", text, re.M)
+    c.check(len(gave) == len(ops) and len(back) == len(ops) and not short,
+            f"balloon: {len(gave)} releases, {len(back)} full repopulations for {len(ops)} "
+            f"operations{'; ' + short[0] if short else ''}")
+    if gave:
+        c.check(max(gave) - min(gave) <= 64,
+                f"balloon: frames given back stay level ({min(gave)}..{max(gave)}): no leak")
+    images = [int(line.split("\t")[1])
+              for line in (results / "images.tsv").read_text().splitlines()[1:]]
+    c.check(images and max(images) <= 16 << 20,
+            f"save images {', '.join(f'{b / 2**20:.1f}' for b in images)} MiB, at most 16 of 64")
     c.check("PANIC" not in text, "no panic")
     for op in sorted({o for o, _ in downtimes}):
         ms = sorted(d for o, d in downtimes if o == op)

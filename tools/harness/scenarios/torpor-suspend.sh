@@ -3,7 +3,8 @@
 # suspended (the guest must carry on at the sender: the cancelled path), then
 # $CYCLES mixed cycles. After every operation dom0 writes a xenstore key the
 # guest watches and types a console line; the checker asserts the rest from the
-# guest's own output. Record: ops.tsv (k, operation, expected cancel flag).
+# guest's own output. Record: ops.tsv (k, operation, expected cancel flag),
+# images.tsv (k, save image bytes).
 . /harness/lib.sh
 
 NAME=s
@@ -17,6 +18,7 @@ vcpus = 4
 on_crash = "preserve"
 CFG
 printf 'k\top\tcancelled\trc\n' > "$RESULTS/ops.tsv"
+printf 'k\tbytes\n' > "$RESULTS/images.tsv"
 k=0
 
 # after_op OP CANCELLED RC: wait for the guest to report resume #k, then poke it.
@@ -34,6 +36,7 @@ after_op() {
 
 save_restore() {
   step "save-$1" 120 xl save $NAME /tmp/$NAME.img; local rc=$?
+  printf '%s\t%s\n' "$((k + 1))" "$(wc -c < /tmp/$NAME.img 2>/dev/null || echo 0)" >> "$RESULTS/images.tsv"
   step "restore-$1" 120 xl restore /tmp/$NAME.img; rc=$((rc + $?))
   rm -f /tmp/$NAME.img
   after_op save-restore 0 $rc
