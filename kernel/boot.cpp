@@ -45,6 +45,7 @@ void kernel_start(start_info* si) {
 
     auto memory = memory::init(*si);
     if (memory.is_error()) kpanic("memory init failed: %s", error_name(memory.error()));
+    uint64_t memory_ready_ns = clock::monotonic_ns();
     run_global_constructors();
 
     if (console::connect(map_special_page<xencons_interface>(si->console.domU.mfn),
@@ -64,7 +65,8 @@ void kernel_start(start_info* si) {
                             si->store_evtchn),
           "xenstore");
 
-    kernel_main(BootReport{si, memory.value(), boot_entry_ns});
+    kernel_main(BootReport{si, memory.value(), boot_entry_ns, memory_ready_ns,
+                           clock::monotonic_ns()});
 }
 
 }  // namespace torpor

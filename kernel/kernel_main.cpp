@@ -40,8 +40,10 @@ int read_domain_id() {
 void kernel_main(const BootReport& boot) {
     boot_options::init(reinterpret_cast<const char*>(boot.si->cmd_line));
     long version = xen::xen_version(XENVER_version, nullptr);
-    int domid = read_domain_id();
+    int domid = read_domain_id();  // the first xenstore round trip
+    uint64_t domid_read_ns = clock::monotonic_ns();
     auto online = smp::start_secondaries();
+    uint64_t vcpus_up_ns = clock::monotonic_ns();
     if (online.is_error()) klog("smp: bring-up failed: %s", error_name(online.error()));
     printf("torpor %s: booted on Xen %ld.%ld as domain %d, nr_pages=%lu (%lu MiB), "
            "free_pages=%lu, vcpus=%u of %u\n",
@@ -65,8 +67,12 @@ void kernel_main(const BootReport& boot) {
         klog("shutdown: cannot watch control/shutdown: %s", error_name(e));
 
     uint64_t ready_ns = clock::monotonic_ns();
-    klog("torpor: ready (boot took %llu us from kernel entry)",
-         (unsigned long long)((ready_ns - boot.entry_monotonic_ns) / 1000));
+    auto us = [](uint64_t from, uint64_t to) { return (unsigned long long)((to - from) / 1000); };
+    klog("torpor: ready (boot took %llu us from kernel entry: memory=%llu devices=%llu "
+         "first-xenstore-reply=%llu vcpus=%llu services=%llu)",
+         us(boot.entry_monotonic_ns, ready_ns), us(boot.entry_monotonic_ns, boot.memory_ready_ns),
+         us(boot.memory_ready_ns, boot.devices_ready_ns), us(boot.devices_ready_ns, domid_read_ns),
+         us(domid_read_ns, vcpus_up_ns), us(vcpus_up_ns, ready_ns));
 
     app_main();
     klog("torpor: application returned; serving control requests");

@@ -12,14 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 reps=${1:-5}
 build=$(bash "$root/tools/build.sh" | tail -n 1)
-bash "$root/tools/harness/prepare.sh" >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-sed "s/^REPS=\${BENCH_REPS:-5}/REPS=\${BENCH_REPS:-$reps}/" \
-  "$root/tools/harness/scenarios/bench.sh" > "$work/bench.sh"
-export TORPOR_SCENARIO_TIMEOUT=$((900 + reps * 300))
-export TORPOR_QEMU_TIMEOUT=$((TORPOR_SCENARIO_TIMEOUT + 300))
-bash "$root/tools/harness/run-suite.sh" --kernel "$build/torpor.elf" --out "$build/bench-results" \
-  "$work/bench.sh"
+bash "$root/tools/harness/run-variant.sh" --kernel "$build/torpor.elf" --out "$build/bench-results" \
+  --limit $((900 + reps * 300)) bench REPS "$reps"
 python3 "$root/tools/bench_report.py" "$build/bench-results/bench" "$build/bench"
 echo "bench: $reps repetitions; $build/bench/bench.json, $build/bench/bench.png (QEMU TCG, $(nproc) host cores)"

@@ -7,17 +7,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cycles=${1:-200}
 build=$(bash "$root/tools/build.sh" | tail -n 1)
-bash "$root/tools/harness/prepare.sh" >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-sed "s/^CYCLES=\${CYCLES:-20}/CYCLES=\${CYCLES:-$cycles}/" \
-  "$root/tools/harness/scenarios/torpor-suspend.sh" > "$work/torpor-suspend.sh"
 out=$build/soak-results
-# About 5 s a cycle under TCG; leave generous room.
-export TORPOR_SCENARIO_TIMEOUT=$((600 + cycles * 30))
-export TORPOR_QEMU_TIMEOUT=$((TORPOR_SCENARIO_TIMEOUT + 300))
 start=$(date +%s)
-bash "$root/tools/harness/run-suite.sh" --kernel "$build/torpor.elf" --out "$out" \
-  "$work/torpor-suspend.sh"
+# About 5 s a cycle under TCG; leave generous room.
+bash "$root/tools/harness/run-variant.sh" --kernel "$build/torpor.elf" --out "$out" \
+  --limit $((600 + cycles * 30)) torpor-suspend CYCLES "$cycles"
 python3 "$root/tools/harness/check_torpor_suspend.py" "$out/torpor-suspend" | tail -n 12
 echo "soak: $cycles cycles in $(( $(date +%s) - start )) s; results in $out"

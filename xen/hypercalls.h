@@ -126,18 +126,25 @@ inline long memory_op(unsigned cmd, void* arg) {
     return arch::raw_hypercall<__HYPERVISOR_memory_op>(cmd, as_arg(arg));
 }
 
+// XENMEM_{increase,decrease}_reservation and XENMEM_populate_physmap on our own
+// domain: `count` extents of 2^order frames listed in `extents`.
+inline long reservation_op(unsigned cmd, unsigned long* extents, unsigned long count,
+                           unsigned order) {
+    xen_memory_reservation r{};
+    set_xen_guest_handle(r.extent_start, extents);
+    r.nr_extents = count;
+    r.extent_order = order;
+    r.domid = DOMID_SELF;
+    return memory_op(cmd, &r);
+}
+
 // Gives `count` extents of 2^order frames back to Xen, each named by its first
 // MFN (a PV guest's "GMFN" is the MFN, and an extent must be MFN-contiguous:
 // Xen frees mfn + j for j < 2^order, common/memory.c). Returns how many
 // extents it took. A domU may use orders up to 9 (2 MiB).
 inline long decrease_reservation(unsigned long* mfns, unsigned long count,
                                  unsigned order = 0) {
-    xen_memory_reservation r{};
-    set_xen_guest_handle(r.extent_start, mfns);
-    r.nr_extents = count;
-    r.extent_order = order;
-    r.domid = DOMID_SELF;
-    return memory_op(XENMEM_decrease_reservation, &r);
+    return reservation_op(XENMEM_decrease_reservation, mfns, count, order);
 }
 
 // Asks Xen for `count` extents of 2^order frames; `frames` holds each extent's
@@ -145,12 +152,7 @@ inline long decrease_reservation(unsigned long* mfns, unsigned long count,
 // machine-contiguous and Xen points the M2P of mfn + j at gpfn + j
 // (xen/memory.h, common/memory.c). Returns how many extents it populated.
 inline long populate_physmap(unsigned long* frames, unsigned long count, unsigned order = 0) {
-    xen_memory_reservation r{};
-    set_xen_guest_handle(r.extent_start, frames);
-    r.nr_extents = count;
-    r.extent_order = order;
-    r.domid = DOMID_SELF;
-    return memory_op(XENMEM_populate_physmap, &r);
+    return reservation_op(XENMEM_populate_physmap, frames, count, order);
 }
 
 }  // namespace xen

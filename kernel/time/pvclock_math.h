@@ -22,10 +22,14 @@ struct PvclockSnapshot {
 };
 
 inline uint64_t system_time_at(const PvclockSnapshot& s, uint64_t tsc) {
-    // A TSC read before the snapshot's timestamp (another pCPU's slightly
-    // different TSC) must not wrap around to a huge delta.
-    uint64_t delta = tsc > s.tsc_timestamp ? tsc - s.tsc_timestamp : 0;
-    return s.system_time + scale_tsc_delta(delta, s.tsc_to_system_mul, s.tsc_shift);
+    // The difference is taken modulo 2^64: with an emulated TSC Xen can stamp a
+    // "negative" tsc_timestamp (the guest's TSC starts near 0 at creation, so
+    // the first snapshot lies before it), and the delta is still small. Only a
+    // TSC genuinely behind the snapshot (another pCPU's slightly different
+    // TSC) counts as no time at all.
+    int64_t delta = int64_t(tsc - s.tsc_timestamp);
+    if (delta < 0) delta = 0;
+    return s.system_time + scale_tsc_delta(uint64_t(delta), s.tsc_to_system_mul, s.tsc_shift);
 }
 
 }  // namespace torpor

@@ -34,3 +34,11 @@ TEST(PvclockMath, SystemTimeAddsScaledDeltaAndNeverGoesBelowTheSnapshot) {
     // A TSC slightly behind the snapshot (another pCPU) clamps to the snapshot.
     EXPECT_EQ(system_time_at(s, 900), 5'000'000u);
 }
+
+TEST(PvclockMath, ATimestampBeforeTheTscWrapStillGivesTheSmallDelta) {
+    // Seen on Xen 4.17 under TCG at boot: an emulated TSC that starts near 0
+    // and a first snapshot stamped 1.25e9 ticks "before" it.
+    uint64_t stamp = uint64_t(0) - 1'254'781'184ull;
+    PvclockSnapshot s{stamp, /*system_time=*/10'582'707'937ull, 0x80000000u, 1};  // 1 ns a tick
+    EXPECT_EQ(system_time_at(s, 774'537'154ull), 10'582'707'937ull + 2'029'318'338ull);
+}
