@@ -21,8 +21,8 @@ using torpor::ErrorOr;
 // of it remains.
 class DirectMapBuilder {
 public:
-    DirectMapBuilder(uint64_t* l4, unsigned long first_free_pfn)
-        : l4_(l4), next_free_pfn_(first_free_pfn) {}
+    DirectMapBuilder(uint64_t* l4, unsigned long first_free_pfn, unsigned long limit)
+        : l4_(l4), next_free_pfn_(first_free_pfn), limit_(limit) {}
 
     Error map(unsigned long pfn) {
         uintptr_t va = virt_of_pfn(pfn);
@@ -30,7 +30,7 @@ public:
         if (l3.is_error()) return l3.error();
         auto l2 = child_table(l3.value(), (va >> 30) & 511, pfn);
         if (l2.is_error()) return l2.error();
-        auto l1 = child_table(l2.value(), (va >> 21) & 511, pfn);
+        auto l1 = child_table(l2.value(), (va >> 21) & 511, pfn, /*fill_l1=*/true);
         if (l1.is_error()) return l1.error();
         unsigned index = (va >> 12) & 511;
         if (l1.value()[index] & xen::kPagePresent) return Error::none;
@@ -72,7 +72,13 @@ private:
 
     // Returns the table under parent[index], creating it from the next free
     // frame (which is already mapped, below the frame being mapped) if absent.
-    ErrorOr<uint64_t*> child_table(uint64_t* parent, unsigned index, unsigned long mapping_pfn) {
+    // A new L1 table is filled while it is still a plain writable page, from
+    // `mapping_pfn` to the end of its 2 MiB or of memory: Xen then validates
+    // it once when it is hooked, far cheaper than an mmu_update per entry.
+    // None of those frames is a page table yet (tables come from below
+    // mapping_pfn); one that becomes a table later is remapped read-only then.
+    ErrorOr<uint64_t*> child_table(uint64_t* parent, unsigned index, unsigned long mapping_pfn,
+                                   bool fill_l1 = false) {
         if (parent[index] & xen::kPagePresent) return table_of_entry(parent[index]);
         unsigned long frame = next_free_pfn_++;
         if (frame >= mapping_pfn) return Error::out_of_memory;  // would not be mapped yet
@@ -80,6 +86,13 @@ private:
         if (e != Error::none) return e;
         uint64_t* table = ptr_of_pfn<uint64_t>(frame);
         memset(table, 0, kPageSize);
+        if (fill_l1) {
+            unsigned long region_end = (mapping_pfn | 511) + 1;
+            unsigned long end = region_end < limit_ ? region_end : limit_;
+            for (unsigned long pfn = mapping_pfn; pfn < end; ++pfn)
+                table[pfn & 511] =
+                    (uint64_t(xen::p2m().mfn(pfn)) << kPageShift) | xen::kPageWritableFlags;
+        }
         uint64_t mfn = xen::p2m().mfn(frame);
         if (xen::update_va_mapping(virt_of_pfn(frame), (mfn << kPageShift) | xen::kPageReadOnlyFlags,
                                    UVMF_INVLPG))
@@ -93,6 +106,7 @@ private:
     static constexpr unsigned kBatch = 256;
     uint64_t* l4_;
     unsigned long next_free_pfn_;
+    unsigned long limit_;  // frames [0, limit_) get mapped
     mmu_update_t batch_[kBatch];
     unsigned queued_ = 0;
 };
@@ -252,7 +266,7 @@ ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_p
         torpor::klog("direct map: only the first %lu of %lu pages fit below 2 GiB", limit,
                      nr_pages);
     // Static: the mmu_update batch is too large for the boot stack.
-    static DirectMapBuilder builder(reinterpret_cast<uint64_t*>(l4_virtual), first_free_pfn);
+    static DirectMapBuilder builder(reinterpret_cast<uint64_t*>(l4_virtual), first_free_pfn, limit);
     for (unsigned long pfn = 0; pfn < limit; ++pfn) {
         Error e = builder.map(pfn);
         if (e != Error::none) {
