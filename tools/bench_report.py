@@ -97,7 +97,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set logscale y
 set ylabel 'ms (log)'
-set key top left
+set key below horizontal
 plot '{data}' using 2:xtic(1) title 'torpor', '' using 3 title 'torpor, no balloon', '' using 4 title 'Linux PV', '' using 5 title 'torpor, 16 MiB'
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
