@@ -34,10 +34,11 @@ OptionValue find(const char* line, const char* key) {
     return result;
 }
 
-bool equals(const char* line, const char* key, const char* value) {
-    OptionValue v = find(line, key);
-    return v.found && v.length == strlen(value) && strncmp(v.text, value, v.length) == 0;
+bool OptionValue::is(const char* value) const {
+    return found && length == strlen(value) && strncmp(text, value, length) == 0;
 }
+
+bool equals(const char* line, const char* key, const char* value) { return find(line, key).is(value); }
 
 void init(const char* command_line) {
     if (!command_line) command_line = "";

@@ -11,6 +11,9 @@ struct OptionValue {
     bool found = false;
     const char* text = nullptr;  // points into the command line; not terminated
     size_t length = 0;           // 0 for a bare `key` or `key=`
+
+    // Present with exactly this value.
+    bool is(const char* value) const;
 };
 
 // Pure: looks KEY up in LINE (host-tested).

@@ -15,6 +15,18 @@ namespace {
 using torpor::Error;
 using torpor::ErrorOr;
 
+// The table a present entry points at, through the direct map.
+uint64_t* table_of_entry(uint64_t entry) {
+    unsigned long mfn = (entry & xen::kPageAddressMask) >> kPageShift;
+    return ptr_of_pfn<uint64_t>(xen::pfn_of_mfn(mfn));
+}
+
+// Machine address of table[index], for an MMU_NORMAL_PT_UPDATE.
+uint64_t entry_machine_address(const uint64_t* table, unsigned index) {
+    unsigned long mfn = xen::p2m().mfn(pfn_of_virt(reinterpret_cast<uintptr_t>(table)));
+    return (uint64_t(mfn) << kPageShift) + index * sizeof(uint64_t);
+}
+
 // A PV guest may not write its page tables directly: every entry goes through
 // HYPERVISOR_mmu_update (ptr = machine address of the entry | MMU_NORMAL_PT_UPDATE,
 // xen/xen.h), and a frame can become a page table only once no writable mapping
@@ -53,16 +65,6 @@ public:
     unsigned long next_free_pfn() const { return next_free_pfn_; }
 
 private:
-    static uint64_t* table_of_entry(uint64_t entry) {
-        unsigned long mfn = (entry & xen::kPageAddressMask) >> kPageShift;
-        return ptr_of_pfn<uint64_t>(xen::pfn_of_mfn(mfn));
-    }
-
-    static uint64_t entry_machine_address(uint64_t* table, unsigned index) {
-        unsigned long mfn = xen::p2m().mfn(pfn_of_virt(reinterpret_cast<uintptr_t>(table)));
-        return (uint64_t(mfn) << kPageShift) + index * sizeof(uint64_t);
-    }
-
     Error queue(uint64_t ptr, uint64_t val) {
         batch_[queued_].ptr = ptr | MMU_NORMAL_PT_UPDATE;
         batch_[queued_].val = val;
@@ -113,6 +115,24 @@ private:
 
 uintptr_t l4_root = 0;
 
+// The table that holds `va`'s entry at `level` (1: the L1 table, 2: the L2 table).
+ErrorOr<uint64_t*> table_holding(uintptr_t va, int level) {
+    auto* table = reinterpret_cast<uint64_t*>(l4_root);
+    for (int shift = 39; shift > int(kPageShift) + 9 * (level - 1); shift -= 9) {
+        uint64_t entry = table[(va >> shift) & 511];
+        if (!(entry & xen::kPagePresent)) return Error::not_found;
+        table = table_of_entry(entry);
+    }
+    return table;
+}
+
+// Machine address of `va`'s entry at `level`, for an MMU_NORMAL_PT_UPDATE.
+ErrorOr<uint64_t> entry_machine_address(uintptr_t va, int level) {
+    auto table = table_holding(va, level);
+    if (table.is_error()) return table.error();
+    return entry_machine_address(table.value(), (va >> (kPageShift + 9 * (level - 1))) & 511);
+}
+
 }  // namespace
 
 uintptr_t page_table_root() { return l4_root; }
@@ -128,17 +148,9 @@ Error remap_direct_frames(const unsigned long* pfns, const unsigned long* mfns, 
         return Error::none;
     };
     for (size_t i = 0; i < count; ++i) {
-        uintptr_t va = virt_of_pfn(pfns[i]);
-        auto* table = reinterpret_cast<uint64_t*>(l4_root);
-        for (int shift = 39; shift > 12; shift -= 9) {
-            uint64_t entry = table[(va >> shift) & 511];
-            if (!(entry & xen::kPagePresent)) return Error::not_found;
-            unsigned long table_mfn = (entry & xen::kPageAddressMask) >> kPageShift;
-            table = ptr_of_pfn<uint64_t>(xen::pfn_of_mfn(table_mfn));
-        }
-        unsigned long l1_mfn = xen::p2m().mfn(pfn_of_virt(reinterpret_cast<uintptr_t>(table)));
-        batch[queued].ptr = ((uint64_t(l1_mfn) << kPageShift) + ((va >> 12) & 511) * 8) |
-                            MMU_NORMAL_PT_UPDATE;
+        auto entry = entry_machine_address(virt_of_pfn(pfns[i]), 1);
+        if (entry.is_error()) return entry.error();
+        batch[queued].ptr = entry.value() | MMU_NORMAL_PT_UPDATE;
         batch[queued].val = mfns ? (uint64_t(mfns[i]) << kPageShift) | xen::kPageWritableFlags : 0;
         if (++queued == kBatch) {
             if (Error e = flush(); e != Error::none) return e;
@@ -149,50 +161,54 @@ Error remap_direct_frames(const unsigned long* pfns, const unsigned long* mfns, 
 
 namespace {
 
-// The table that holds `va`'s entry at `level` (1: the L1 table, 2: the L2 table).
-ErrorOr<uint64_t*> table_holding(uintptr_t va, int level) {
-    auto* table = reinterpret_cast<uint64_t*>(l4_root);
-    for (int shift = 39; shift > int(kPageShift) + 9 * (level - 1); shift -= 9) {
-        uint64_t entry = table[(va >> shift) & 511];
-        if (!(entry & xen::kPagePresent)) return Error::not_found;
-        table = ptr_of_pfn<uint64_t>(xen::pfn_of_mfn((entry & xen::kPageAddressMask) >> kPageShift));
-    }
-    return table;
-}
-
-// Machine address of `va`'s entry at `level`, for an MMU_NORMAL_PT_UPDATE.
-ErrorOr<uint64_t> entry_machine_address(uintptr_t va, int level) {
-    auto table = table_holding(va, level);
-    if (table.is_error()) return table.error();
-    unsigned long table_mfn = xen::p2m().mfn(pfn_of_virt(reinterpret_cast<uintptr_t>(table.value())));
-    unsigned index = (va >> (kPageShift + 9 * (level - 1))) & 511;
-    return (uint64_t(table_mfn) << kPageShift) + index * sizeof(uint64_t);
-}
-
 // The L1 table of each unhooked region, by region number (0: none).
 constexpr unsigned long kMaxRegions = (kMaxDirectMappedPages + kFramesPerRegion - 1) / kFramesPerRegion;
 unsigned long parked_table_pfn[kMaxRegions];
 
-Error apply(mmu_update_t* reqs, unsigned count, unsigned* done) {
-    *done = 0;
-    return xen::mmu_update(reqs, count, done) ? Error::hypercall_failed : Error::none;
+ErrorOr<unsigned long> region_of(unsigned long first_pfn) {
+    unsigned long region = first_pfn / kFramesPerRegion;
+    if (first_pfn % kFramesPerRegion || region >= kMaxRegions) return Error::invalid_argument;
+    return region;
+}
+
+mmu_update_t pt_update(uint64_t entry_address, uint64_t value) {
+    return {entry_address | MMU_NORMAL_PT_UPDATE, value};
+}
+
+// Hooking and unhooking a region are two entries that must change together:
+// the L2 slot naming the region's table, and the table's own direct-map entry.
+struct RegionEntries {
+    uint64_t l2_slot;    // machine address of the L2 entry
+    uint64_t table_pte;  // machine address of the table's L1 entry
+};
+
+ErrorOr<RegionEntries> region_entries(unsigned long first_pfn, unsigned long table_pfn) {
+    auto l2_slot = entry_machine_address(virt_of_pfn(first_pfn), 2);
+    auto table_pte = entry_machine_address(virt_of_pfn(table_pfn), 1);
+    if (l2_slot.is_error() || table_pte.is_error()) return Error::not_found;
+    return RegionEntries{l2_slot.value(), table_pte.value()};
+}
+
+// Applies `first` then `second` in one hypercall; if only `first` took, puts
+// it back with `undo_first`, so a failure leaves the region as it was.
+Error apply_both_or_neither(mmu_update_t first, mmu_update_t second, mmu_update_t undo_first) {
+    mmu_update_t reqs[2] = {first, second};
+    unsigned done = 0;
+    if (xen::mmu_update(reqs, 2, &done) == 0) return Error::none;
+    if (done == 1) (void)xen::mmu_update(&undo_first, 1, &done);
+    return Error::hypercall_failed;
 }
 
 }  // namespace
-
-bool is_region_unhooked(unsigned long first_pfn) {
-    unsigned long region = first_pfn / kFramesPerRegion;
-    return region < kMaxRegions && parked_table_pfn[region] != 0;
-}
 
 // Clearing the L2 entry drops the table's page-table type; Xen then releases
 // the references its 512 entries held, in one pass. Remapping the table
 // writable makes it a plain data page: the toolstack canonicalises every
 // frame typed as a page table on save, and this one still names the old MFNs.
 Error unhook_direct_region(unsigned long first_pfn) {
-    unsigned long region = first_pfn / kFramesPerRegion;
-    if (first_pfn % kFramesPerRegion || region >= kMaxRegions || parked_table_pfn[region])
-        return Error::invalid_argument;
+    auto region = region_of(first_pfn);
+    if (region.is_error()) return region.error();
+    if (parked_table_pfn[region.value()]) return Error::invalid_argument;
     uintptr_t va = virt_of_pfn(first_pfn);
     auto l2 = table_holding(va, 2);
     if (l2.is_error()) return l2.error();
@@ -200,62 +216,38 @@ Error unhook_direct_region(unsigned long first_pfn) {
     if (!(l2_entry & xen::kPagePresent)) return Error::not_found;
     unsigned long table_mfn = (l2_entry & xen::kPageAddressMask) >> kPageShift;
     unsigned long table_pfn = xen::pfn_of_mfn(table_mfn);
-    auto l2_slot = entry_machine_address(va, 2);
-    auto table_pte = entry_machine_address(virt_of_pfn(table_pfn), 1);
-    if (l2_slot.is_error() || table_pte.is_error()) return Error::not_found;
-    mmu_update_t reqs[2] = {
-        {l2_slot.value() | MMU_NORMAL_PT_UPDATE, 0},
-        {table_pte.value() | MMU_NORMAL_PT_UPDATE,
-         (uint64_t(table_mfn) << kPageShift) | xen::kPageWritableFlags},
-    };
-    unsigned done = 0;
-    if (apply(reqs, 2, &done) != Error::none) {
-        // Unhooked but still typed as a page table: hook it back as it was.
-        if (done == 1) {
-            mmu_update_t undo = {l2_slot.value() | MMU_NORMAL_PT_UPDATE, l2_entry};
-            (void)apply(&undo, 1, &done);
-        }
-        return Error::hypercall_failed;
-    }
-    parked_table_pfn[region] = table_pfn;
-    return Error::none;
+    auto at = region_entries(first_pfn, table_pfn);
+    if (at.is_error()) return at.error();
+    Error e = apply_both_or_neither(
+        pt_update(at.value().l2_slot, 0),
+        pt_update(at.value().table_pte, (uint64_t(table_mfn) << kPageShift) | xen::kPageWritableFlags),
+        pt_update(at.value().l2_slot, l2_entry));
+    if (e == Error::none) parked_table_pfn[region.value()] = table_pfn;
+    return e;
 }
 
 // Xen validates the whole table when the L2 entry takes it (every entry must
 // name a frame we own); it must no longer be mapped writable anywhere.
 Error hook_direct_region(unsigned long first_pfn) {
-    unsigned long region = first_pfn / kFramesPerRegion;
-    if (first_pfn % kFramesPerRegion || region >= kMaxRegions || !parked_table_pfn[region])
-        return Error::invalid_argument;
-    unsigned long table_pfn = parked_table_pfn[region];
-    unsigned long table_mfn = xen::p2m().mfn(table_pfn);
+    auto region = region_of(first_pfn);
+    if (region.is_error()) return region.error();
+    unsigned long table_pfn = parked_table_pfn[region.value()];
+    if (!table_pfn) return Error::invalid_argument;
+    auto at = region_entries(first_pfn, table_pfn);
+    if (at.is_error()) return at.error();
     auto* table = ptr_of_pfn<uint64_t>(table_pfn);
     for (unsigned i = 0; i < kFramesPerRegion; ++i) {
         unsigned long mfn = xen::p2m().mfn(first_pfn + i);
         table[i] = mfn == ~0ul ? 0 : (uint64_t(mfn) << kPageShift) | xen::kPageWritableFlags;
     }
-    uintptr_t va = virt_of_pfn(first_pfn);
-    auto l2_slot = entry_machine_address(va, 2);
-    auto table_pte = entry_machine_address(virt_of_pfn(table_pfn), 1);
-    if (l2_slot.is_error() || table_pte.is_error()) return Error::not_found;
-    mmu_update_t reqs[2] = {
-        {table_pte.value() | MMU_NORMAL_PT_UPDATE,
-         (uint64_t(table_mfn) << kPageShift) | xen::kPageReadOnlyFlags},
-        {l2_slot.value() | MMU_NORMAL_PT_UPDATE,
-         (uint64_t(table_mfn) << kPageShift) | xen::kPageTableFlags},
-    };
-    unsigned done = 0;
-    if (apply(reqs, 2, &done) != Error::none) {
-        // Still parked: make it writable again so that it stays a data page.
-        if (done == 1) {
-            mmu_update_t undo = {table_pte.value() | MMU_NORMAL_PT_UPDATE,
-                                 (uint64_t(table_mfn) << kPageShift) | xen::kPageWritableFlags};
-            (void)apply(&undo, 1, &done);
-        }
-        return Error::hypercall_failed;
-    }
-    parked_table_pfn[region] = 0;
-    return Error::none;
+    uint64_t table_frame = uint64_t(xen::p2m().mfn(table_pfn)) << kPageShift;
+    // If Xen refuses the table it stays parked, writable again: still a data page.
+    Error e = apply_both_or_neither(
+        pt_update(at.value().table_pte, table_frame | xen::kPageReadOnlyFlags),
+        pt_update(at.value().l2_slot, table_frame | xen::kPageTableFlags),
+        pt_update(at.value().table_pte, table_frame | xen::kPageWritableFlags));
+    if (e == Error::none) parked_table_pfn[region.value()] = 0;
+    return e;
 }
 
 ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,

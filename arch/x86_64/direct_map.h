@@ -31,7 +31,6 @@ torpor::Error remap_direct_frames(const unsigned long* pfns, const unsigned long
 inline constexpr unsigned long kFramesPerRegion = 512;
 torpor::Error unhook_direct_region(unsigned long first_pfn);
 torpor::Error hook_direct_region(unsigned long first_pfn);
-bool is_region_unhooked(unsigned long first_pfn);
 
 torpor::ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
                                             unsigned long first_free_pfn);

@@ -34,11 +34,12 @@ unsigned long storage_first = 0;
 size_t storage_frames = 0;
 
 struct Timing {
-    uint64_t unmap_ns = 0, xen_ns = 0;
+    uint64_t unmap_ns = 0, xen_ns = 0;  // page-table work, memory hypercalls
     size_t region_count = 0;
     size_t extent_count = 0;  // regions that went as one 2 MiB extent
-    void add(uint64_t& field, uint64_t since) { field += clock::monotonic_ns() - since; }
 };
+
+uint64_t since(uint64_t start_ns) { return clock::monotonic_ns() - start_ns; }
 
 void give_back_storage() {
     if (storage_frames) (void)memory::free_frames(storage_first, storage_frames);
@@ -72,7 +73,7 @@ size_t give_back_region(size_t i, Timing& t) {
     }
     uint64_t t0 = clock::monotonic_ns();
     if (arch::unhook_direct_region(first) != Error::none) return 0;
-    t.add(t.unmap_ns, t0);
+    t.unmap_ns += since(t0);
     t0 = clock::monotonic_ns();
     bool all_taken;
     if (contiguous) {
@@ -82,7 +83,7 @@ size_t give_back_region(size_t i, Timing& t) {
     } else {
         all_taken = xen::decrease_reservation(mfns, kRegion) == long(kRegion);
     }
-    t.add(t.xen_ns, t0);
+    t.xen_ns += since(t0);
     ++t.region_count;
     if (all_taken) {
         for (size_t j = 0; j < kRegion; ++j) xen::p2m().set(first + j, kInvalidMfn);
@@ -118,10 +119,10 @@ size_t give_back_singles(size_t i, size_t n, Timing& t) {
         (void)arch::remap_direct_frames(released + i, mfns, n);
         return 0;
     }
-    t.add(t.unmap_ns, t0);
+    t.unmap_ns += since(t0);
     t0 = clock::monotonic_ns();
     long given = xen::decrease_reservation(mfns, n);
-    t.add(t.xen_ns, t0);
+    t.xen_ns += since(t0);
     size_t taken = given > 0 ? size_t(given) : 0;
     for (size_t j = 0; j < taken; ++j) xen::p2m().set(released[i + j], kInvalidMfn);
     if (taken < n) (void)arch::remap_direct_frames(released + i + taken, mfns + taken, n - taken);
@@ -202,6 +203,11 @@ size_t adopt_region(size_t i) {
         for (size_t j = 0; j < kRegion; ++j) xen::p2m().set(first + j, kInvalidMfn);
         return 0;  // still unhooked: populated afresh like any region
     }
+    if (backed == kRegion) {  // the usual case after a live migration: one allocator call
+        (void)memory::free_frames(first, kRegion);
+        for (size_t j = 0; j < kRegion; ++j) released[i + j] = kInvalidMfn;
+        return backed;
+    }
     for (size_t j = 0; j < kRegion; ++j)
         if (xen::p2m().mfn(first + j) != kInvalidMfn) adopt(i + j);
     return backed;
@@ -268,13 +274,13 @@ size_t populate_region(size_t i, Timing& t) {
         got = n > 0 ? size_t(n) : 0;
         for (size_t j = 0; j < got; ++j) xen::p2m().set(first + j, frames[j]);
     }
-    t.add(t.xen_ns, t0);
+    t.xen_ns += since(t0);
     t0 = clock::monotonic_ns();
     if (arch::hook_direct_region(first) != Error::none) {
         klog("balloon: cannot map the region at pfn %#lx again", first);
         return 0;
     }
-    t.add(t.unmap_ns, t0);
+    t.unmap_ns += since(t0);
     ++t.region_count;
     if (got) (void)memory::free_frames(first, got);
     return got;
@@ -285,12 +291,12 @@ size_t populate_singles(size_t i, size_t n, Timing& t) {
     memcpy(frames, released + i, n * sizeof(unsigned long));
     uint64_t t0 = clock::monotonic_ns();
     long got = xen::populate_physmap(frames, n);
-    t.add(t.xen_ns, t0);
+    t.xen_ns += since(t0);
     size_t ok = got > 0 ? size_t(got) : 0;
     for (size_t j = 0; j < ok; ++j) xen::p2m().set(released[i + j], frames[j]);
     t0 = clock::monotonic_ns();
     if (ok && arch::remap_direct_frames(released + i, frames, ok) != Error::none) return 0;
-    t.add(t.unmap_ns, t0);
+    t.unmap_ns += since(t0);
     for (size_t j = 0; j < ok; ++j) (void)memory::free_frames(released[i + j], 1);
     return ok;
 }
@@ -342,8 +348,8 @@ bool is_enabled() { return enabled; }
 
 Error init() {
     auto option = boot_options::find(boot_options::command_line(), "balloon");
-    enabled = !boot_options::is_set_to("balloon", "off");
-    if (option.found && enabled && !boot_options::is_set_to("balloon", "on"))
+    enabled = !option.is("off");
+    if (option.found && enabled && !option.is("on"))
         klog("balloon: unknown setting \"balloon=%.*s\" (want on or off); leaving it on",
              int(option.length), option.text);
     klog("balloon: suspend-time balloon %s", enabled ? "on" : "off");
