@@ -48,8 +48,12 @@ set(kernel_sources
   arch/x86_64/elf_notes.S
   arch/x86_64/jmpbuf.S
   arch/x86_64/secondary_entry.S
+  arch/x86_64/stack_check.S
   arch/x86_64/trap_entry.S
   arch/x86_64/direct_map.cpp
+  arch/x86_64/frame_walk.cpp
+  arch/x86_64/page_fault.cpp
+  arch/x86_64/stack_check.cpp
   arch/x86_64/start.cpp
   arch/x86_64/thread_stack.cpp
   arch/x86_64/traps.cpp
@@ -71,6 +75,7 @@ set(kernel_sources
   kernel/log.cpp
   kernel/memory.cpp
   kernel/panic.cpp
+  kernel/panic_test.cpp
   kernel/shutdown_control.cpp
   kernel/shutdown_request.cpp
   kernel/events/event_channels.cpp
@@ -78,6 +83,7 @@ set(kernel_sources
   kernel/grant/grant_refs.cpp
   kernel/grant/grant_self_test.cpp
   kernel/mm/balloon.cpp
+  kernel/mm/guarded_stack.cpp
   kernel/mm/heap.cpp
   kernel/mm/page_allocator.cpp
   kernel/mm/release_units.cpp
@@ -111,13 +117,19 @@ foreach(dir ${xen_include} ${TORPOR_NEWLIB_DIR}/cxx-compat ${cxx_include}
             ${TORPOR_NEWLIB_DIR}/include ${gcc_include})
   list(APPEND kernel_system_includes "SHELL:-isystem ${dir}")
 endforeach()
+option(TORPOR_ASSERTS "Check ASSERT() in the kernel (VERIFY() is always checked)" ON)
 target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1
-  TORPOR_VERSION_STRING="${PROJECT_VERSION}")
+  TORPOR_VERSION_STRING="${PROJECT_VERSION}" $<$<NOT:$<BOOL:${TORPOR_ASSERTS}>>:TORPOR_NO_ASSERTS>)
+# -fno-omit-frame-pointer: panics walk frame pointers for their backtrace.
+# -pg -mfentry: every C++ function starts with `call __fentry__`, the stack
+# overflow check (arch/x86_64/stack_check.h). The macro prefix map makes
+# __FILE__ in VERIFY/ASSERT messages a path relative to the source tree.
 set(kernel_codegen -ffreestanding -nostdinc -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone
-    -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables)
+    -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
+    -fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=)
 target_compile_options(torpor PRIVATE ${kernel_codegen} ${kernel_system_includes} $<$<COMPILE_LANGUAGE:ASM>:-D__ASSEMBLY__>
   $<$<COMPILE_LANGUAGE:CXX>:-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics
-    -fno-use-cxa-atexit -Wall -Wextra -Wno-missing-field-initializers>)
+    -fno-use-cxa-atexit -pg -mfentry -Wall -Wextra -Wno-missing-field-initializers>)
 target_link_options(torpor PRIVATE -nostdlib -static -no-pie -Wl,-T,${linker_script}
   -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
 target_link_libraries(torpor PRIVATE -Wl,--start-group ${TORPOR_NEWLIB_DIR}/lib/libc.a

@@ -1,7 +1,10 @@
 // The boot sequence, one call per subsystem.
 #include "kernel/boot.h"
 
+#include "arch/x86_64/cpu_base.h"
+#include "arch/x86_64/direct_map.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/stack_check.h"
 #include "drivers/console/pv_console.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/cpu_local.h"
@@ -38,6 +41,9 @@ void check(Error e, const char* what) {
 void kernel_start(start_info* si) {
     uint64_t boot_entry_ns;
     check(install_cpu_local(0), "per-CPU data for vCPU 0");
+    // From here every function entry checks the stack (arch/x86_64/stack_check.h).
+    arch::set_current_stack_bottom(arch::boot_stack_low());
+    arch::enable_stack_checks();
     if (long rc = xen::map_shared_info(si->shared_info))
         kpanic("cannot map shared_info: %ld", rc);
     xen::mask_events();
@@ -45,6 +51,8 @@ void kernel_start(start_info* si) {
 
     auto memory = memory::init(*si);
     if (memory.is_error()) kpanic("memory init failed: %s", error_name(memory.error()));
+    check(arch::unmap_direct_page(arch::pfn_of_virt(arch::boot_stack_low()) - 1),
+          "the boot stack's guard page");
     uint64_t memory_ready_ns = clock::monotonic_ns();
     run_global_constructors();
 
@@ -56,6 +64,8 @@ void kernel_start(start_info* si) {
     CpuLocal& boot_cpu = this_cpu();
     boot_cpu.scheduler.init(&sched::xen_hooks, &boot_cpu.boot_thread, 0);
     boot_cpu.boot_thread.name = "main";
+    boot_cpu.boot_thread.stack = reinterpret_cast<void*>(arch::boot_stack_low());
+    boot_cpu.boot_thread.stack_size = arch::boot_stack_high() - arch::boot_stack_low();
     check(timers::init_this_cpu(), "timer VIRQ");
     check(smp::init_this_cpu_ipi(), "IPI for vCPU 0");
     xen::unmask_events();

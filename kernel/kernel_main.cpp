@@ -10,6 +10,7 @@
 #include "kernel/grant/grant_self_test.h"
 #include "kernel/log.h"
 #include "kernel/mm/balloon.h"
+#include "kernel/panic_test.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/shutdown_control.h"
 #include "kernel/smp/smp.h"
@@ -74,6 +75,7 @@ void kernel_main(const BootReport& boot) {
          us(boot.memory_ready_ns, boot.devices_ready_ns), us(boot.devices_ready_ns, domid_read_ns),
          us(domid_read_ns, vcpus_up_ns), us(vcpus_up_ns, ready_ns));
 
+    panic_test::start_if_requested();
     app_main();
     klog("torpor: application returned; serving control requests");
     for (;;) sched::this_scheduler().sleep_until(clock::monotonic_ns() + 3'600'000'000'000ull);

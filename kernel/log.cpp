@@ -15,12 +15,30 @@ void early_console_write(const char* text, size_t length) {
 }
 
 LogSink current_sink = early_console_write;
+LogSink current_panic_sink = early_console_write;
+LogDrain current_drain = nullptr;
+bool panicking = false;
 
 }  // namespace
 
-void set_log_sink(LogSink sink) { current_sink = sink ? sink : early_console_write; }
+void set_log_sink(LogSink sink, LogSink panic_sink, LogDrain drain) {
+    current_sink = sink ? sink : early_console_write;
+    current_panic_sink = sink ? (panic_sink ? panic_sink : sink) : early_console_write;
+    current_drain = sink ? drain : nullptr;
+}
 
-void log_write(const char* text, size_t length) { current_sink(text, length); }
+void log_write(const char* text, size_t length) {
+    if (__atomic_load_n(&panicking, __ATOMIC_ACQUIRE))
+        current_panic_sink(text, length);
+    else
+        current_sink(text, length);
+}
+
+void enter_panic_logging() { __atomic_store_n(&panicking, true, __ATOMIC_RELEASE); }
+
+void drain_log(uint64_t timeout_ns) {
+    if (current_drain) current_drain(timeout_ns);
+}
 
 void vklog(const char* format, va_list args) {
     char line[512];

@@ -159,6 +159,23 @@ Error remap_direct_frames(const unsigned long* pfns, const unsigned long* mfns, 
     return flush();
 }
 
+Error unmap_direct_page(unsigned long pfn) {
+    if (pfn >= kMaxDirectMappedPages) return Error::invalid_argument;
+    // UVMF_INVLPG | UVMF_ALL: drop the entry from every vCPU's TLB, or another
+    // vCPU that touched the page could keep using it (xen/xen.h).
+    if (xen::update_va_mapping(virt_of_pfn(pfn), 0, UVMF_INVLPG | UVMF_ALL))
+        return Error::hypercall_failed;
+    return Error::none;
+}
+
+Error map_direct_page(unsigned long pfn) {
+    if (pfn >= kMaxDirectMappedPages) return Error::invalid_argument;
+    uint64_t entry = (uint64_t(xen::p2m().mfn(pfn)) << kPageShift) | xen::kPageWritableFlags;
+    // A not-present entry is never cached in a TLB: no flush needed.
+    if (xen::update_va_mapping(virt_of_pfn(pfn), entry, UVMF_NONE)) return Error::hypercall_failed;
+    return Error::none;
+}
+
 namespace {
 
 // The L1 table of each unhooked region, by region number (0: none).

@@ -23,6 +23,14 @@ uintptr_t page_table_root();
 torpor::Error remap_direct_frames(const unsigned long* pfns, const unsigned long* mfns,
                                   size_t count);
 
+// Guard pages: takes `pfn`'s page out of the direct map (every vCPU's TLB
+// forgets it) / puts it back, pointing at the frame the p2m names. The frame
+// stays ours either way; only the mapping goes. A cleared entry stays clear
+// across save/restore (the toolstack only translates present entries), and
+// the balloon never touches an allocated frame's entry.
+torpor::Error unmap_direct_page(unsigned long pfn);
+torpor::Error map_direct_page(unsigned long pfn);
+
 // A region: the 512 frames (2 MiB, aligned) one L1 table maps. When none of a
 // region's frames is in use, its whole table can be unhooked from the L2 (and
 // parked as a plain writable page) instead of clearing 512 entries one by one,
