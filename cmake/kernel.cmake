@@ -72,6 +72,7 @@ set(kernel_sources
   kernel/kernel_main.cpp
   kernel/libc_glue.cpp
   kernel/libc_locks.cpp
+  kernel/libc_reent.cpp
   kernel/log.cpp
   kernel/memory.cpp
   kernel/panic.cpp
@@ -118,7 +119,9 @@ foreach(dir ${xen_include} ${TORPOR_NEWLIB_DIR}/cxx-compat ${cxx_include}
   list(APPEND kernel_system_includes "SHELL:-isystem ${dir}")
 endforeach()
 option(TORPOR_ASSERTS "Check ASSERT() in the kernel (VERIFY() is always checked)" ON)
-target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1
+# __DYNAMIC_REENT__: as newlib was built (tools/newlib/build-newlib.sh): _REENT
+# is __getreent(), the running thread's newlib state.
+target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1 __DYNAMIC_REENT__
   TORPOR_VERSION_STRING="${PROJECT_VERSION}" $<$<NOT:$<BOOL:${TORPOR_ASSERTS}>>:TORPOR_NO_ASSERTS>)
 # -fno-omit-frame-pointer: panics walk frame pointers for their backtrace.
 # -pg -mfentry: every C++ function starts with `call __fentry__`, the stack
@@ -131,6 +134,6 @@ target_compile_options(torpor PRIVATE ${kernel_codegen} ${kernel_system_includes
   $<$<COMPILE_LANGUAGE:CXX>:-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics
     -fno-use-cxa-atexit -pg -mfentry -Wall -Wextra -Wno-missing-field-initializers>)
 target_link_options(torpor PRIVATE -nostdlib -static -no-pie -Wl,-T,${linker_script}
-  -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
+  -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
 target_link_libraries(torpor PRIVATE -Wl,--start-group ${TORPOR_NEWLIB_DIR}/lib/libc.a
   ${TORPOR_NEWLIB_DIR}/lib/libm.a ${libgcc} -Wl,--end-group)

@@ -53,6 +53,7 @@ void kernel_start(start_info* si) {
     if (memory.is_error()) kpanic("memory init failed: %s", error_name(memory.error()));
     check(arch::unmap_direct_page(arch::pfn_of_virt(arch::boot_stack_low()) - 1),
           "the boot stack's guard page");
+    check(arch::protect_kernel_image(), "write-protecting the kernel's text and rodata");
     uint64_t memory_ready_ns = clock::monotonic_ns();
     run_global_constructors();
 

@@ -8,6 +8,7 @@
 #include "kernel/app.h"
 #include "kernel/boot_options.h"
 #include "kernel/grant/grant_self_test.h"
+#include "kernel/libc_reent.h"
 #include "kernel/log.h"
 #include "kernel/mm/balloon.h"
 #include "kernel/panic_test.h"
@@ -64,6 +65,7 @@ void kernel_main(const BootReport& boot) {
         klog("balloon: not available: %s", error_name(e));
     if (Error e = suspend::init(boot.si); e != Error::none)
         klog("suspend: not available: %s", error_name(e));
+    (void)libc::self_test();
     if (Error e = shutdown_control::start(); e != Error::none)
         klog("shutdown: cannot watch control/shutdown: %s", error_name(e));
 

@@ -12,7 +12,7 @@ namespace torpor::panic_test {
 
 namespace {
 
-enum class Kind { none, verify, page_fault, overflow, nested };
+enum class Kind { none, verify, page_fault, overflow, nested, write_text };
 
 volatile unsigned never_zero = 1;
 // Unmapped in every torpor guest (only the top 2 GiB are), easy to spot in the report.
@@ -20,9 +20,9 @@ constexpr uintptr_t kUnmappedAddress = 0xdead000;
 // Unmapped too: the bad string pointer the nested test hands to its panic.
 constexpr uintptr_t kBadStringAddress = 0xbad0;
 
-void fail_verify() { VERIFY(never_zero == 0); }
+[[gnu::noinline]] void fail_verify() { VERIFY(never_zero == 0); }
 
-void fail_page_fault() { *reinterpret_cast<volatile uint64_t*>(kUnmappedAddress) = 42; }
+[[gnu::noinline]] void fail_page_fault() { *reinterpret_cast<volatile uint64_t*>(kUnmappedAddress) = 42; }
 
 volatile unsigned recursion_limit = ~0u;  // far beyond any stack
 
@@ -34,7 +34,13 @@ volatile unsigned recursion_limit = ~0u;  // far beyond any stack
     return recurse(depth + 1) + frame[0];
 }
 
-void fail_nested() {
+// The kernel's text is mapped read-only (linker.ld, protect_kernel_image).
+[[gnu::noinline]] void fail_write_text() {
+    auto* code = reinterpret_cast<volatile unsigned char*>(&fail_verify);
+    *code = 0xcc;
+}
+
+[[gnu::noinline]] void fail_nested() {
     console::hold_output_lock_for_panic_test();
     kpanic("panic test: this message faults while being formatted: %s",
            reinterpret_cast<const char*>(kBadStringAddress));
@@ -46,6 +52,7 @@ void run(void* arg) {
         case Kind::page_fault: fail_page_fault(); break;
         case Kind::overflow: (void)recurse(0); break;
         case Kind::nested: fail_nested(); break;
+        case Kind::write_text: fail_write_text(); break;
         case Kind::none: return;
     }
     kpanic("panic test: the deliberate failure did not happen");
@@ -56,6 +63,7 @@ Kind requested_kind(const boot_options::OptionValue& option) {
     if (option.is("pagefault")) return Kind::page_fault;
     if (option.is("overflow")) return Kind::overflow;
     if (option.is("nested")) return Kind::nested;
+    if (option.is("wx")) return Kind::write_text;
     return Kind::none;
 }
 
@@ -66,7 +74,7 @@ void start_if_requested() {
     if (!option.found) return;
     Kind kind = requested_kind(option);
     if (kind == Kind::none) {
-        klog("panic_test: unknown kind \"%.*s\" (want assert, pagefault, overflow or nested); "
+        klog("panic_test: unknown kind \"%.*s\" (want assert, pagefault, overflow, nested or wx); "
              "ignored", int(option.length), option.text);
         return;
     }

@@ -7,6 +7,7 @@
 //   overflow   unbounded recursion until its stack runs out
 //   nested     a panic while the console's output lock is held, whose own
 //              message faults while being formatted
+//   wx         a write into the kernel's (read-only) text
 // Without the option nothing happens.
 #pragma once
 

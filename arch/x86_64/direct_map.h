@@ -40,6 +40,14 @@ inline constexpr unsigned long kFramesPerRegion = 512;
 torpor::Error unhook_direct_region(unsigned long first_pfn);
 torpor::Error hook_direct_region(unsigned long first_pfn);
 
+// Narrows the kernel image's pages to what each part needs (linker.ld): text
+// read-only, rodata read-only and no-execute, data and bss no-execute (as is
+// the rest of the direct map, when the CPU has NX). Entries keep their frame
+// (shared_info is mapped over a bss page); unmapped ones (guard pages) stay so.
+torpor::Error protect_kernel_image();
+// Whether the direct map and the image's data are no-execute (CPU has NX).
+bool no_execute_enforced();
+
 torpor::ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
                                             unsigned long first_free_pfn);
 

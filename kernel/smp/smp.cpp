@@ -10,6 +10,7 @@
 #include "drivers/xenstore/client.h"
 #include "kernel/cpu_local.h"
 #include "kernel/events/event_channels.h"
+#include "kernel/libc_reent.h"
 #include "kernel/log.h"
 #include "kernel/mm/guarded_stack.h"
 #include "kernel/panic.h"
@@ -209,6 +210,7 @@ extern "C" [[noreturn]] void secondary_main(unsigned id) {
     c.boot_thread.name = "idle";
     c.boot_thread.stack = c.stack;
     c.boot_thread.stack_size = smp::secondary_stack_size();
+    c.boot_thread.libc_state = libc::create_thread_state();  // null: it shares vCPU 0's
     if (Error e = timers::init_this_cpu(); e != Error::none)
         kpanic("vcpu %u: timer VIRQ: %s", id, error_name(e));
     if (Error e = smp::init_this_cpu_ipi(); e != Error::none)

@@ -15,7 +15,7 @@ from harness_results import Checker, read_console, read_steps, stamped_lines
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import symbolize_backtrace  # noqa: E402  (tools/symbolize_backtrace.py)
 
-CASES = ("assert", "pagefault", "overflow", "nested", "nmi")
+CASES = ("assert", "pagefault", "overflow", "nested", "wx", "nmi")
 HEADER = re.compile(r"^torpor: PANIC on vcpu (\d+) \(thread ([^)]*)\): (.*)$")
 TRIGGER = re.compile(r'^panic_test: triggering "(\w+)" in thread panic-test on vcpu (\d+)$')
 FRAME_COUNT = re.compile(r"^torpor: panic: backtrace \((\d+) frames")
@@ -30,6 +30,8 @@ EXPECTED = {
     "overflow": (r"stack overflow in thread panic-test: stack pointer 0x[0-9a-f]+ is \d+ bytes "
                  r"above the bottom of its stack", "recurse"),
     "nested": (r"\(its message faulted while being formatted; see below\)", "fail_nested"),
+    "wx": (r"page fault at address 0xffffffff8[0-9a-f]+: protection violation on a present "
+           r"page, write in kernel mode \(error code 0x3\)", "fail_write_text"),
     "nmi": (r"NMI \(a non-maskable interrupt from Xen", None),
 }
 
@@ -121,6 +123,9 @@ def main() -> int:
     c.check_steps(steps, names)
     for case in CASES:
         check_case(c, results, case, elf)
+    # Every guest booted fully before failing; its boot self-test of newlib's state:
+    boot = guest_lines(read_console(results, "panic-assert"))
+    c.check("libc: errno is per thread" in boot, "boot self-test: errno is per thread")
     return c.finish()
 
 

@@ -42,7 +42,7 @@ CFG
   step "destroy-$case" 30 xl destroy "$name"
 }
 
-for case in assert pagefault overflow nested; do
+for case in assert pagefault overflow nested wx; do
   run_case "$case" "demo=quiet panic_test=$case"
 done
 run_case nmi "demo=quiet"
