@@ -110,3 +110,12 @@ TEST(VerifyDeathTest, NotReachedAlwaysFails) {
 // ASSERT compiled out (assert_off.cpp is built with TORPOR_NO_ASSERTS).
 int assert_off_evaluations();
 TEST(Assert, CompiledOutItNeverEvaluatesTheCondition) { EXPECT_EQ(assert_off_evaluations(), 0); }
+
+#include "kernel/sync/spinlock.h"
+
+TEST(SpinlockDeathTest, UnlockingAFreeLockFailsAVerify) {
+    Spinlock lock;
+    lock.lock();
+    lock.unlock();
+    EXPECT_DEATH(lock.unlock(), "VERIFY\\(is_locked\\(\\)\\) failed");
+}
