@@ -214,8 +214,8 @@ void panic_stack_overflow(const PanicContext& where, uintptr_t guard_address) {
         kpanic_at(where, "stack overflow in thread %s: fault at %#lx in the guard page below its "
                   "stack (bottom %#lx)", thread_name(), (unsigned long)guard_address,
                   (unsigned long)bottom);
-    kpanic_at(where, "stack overflow in thread %s: stack pointer %#lx is %lu bytes above the "
-              "bottom of its stack (%#lx), less than the %zu the check leaves for the rest",
+    kpanic_at(where, "stack overflow in thread %s: stack pointer %#lx is only %lu bytes above "
+              "the bottom of its stack (%#lx; the entry check wants %zu)",
               thread_name(), (unsigned long)where.rsp, (unsigned long)(where.rsp - bottom),
               (unsigned long)bottom, arch::kStackCheckMargin);
 }

@@ -204,6 +204,7 @@ constexpr uint64_t kPanicOutputBudgetNs = 2'000'000'000ull;
 constexpr uint64_t kPanicNotifyIntervalNs = 5'000'000ull;
 constexpr unsigned kPanicLockSpins = 1u << 20;  // ~ms: a running holder finishes well within
 uint64_t panic_deadline_ns = 0;
+bool panic_lock_abandoned = false;  // a try-lock failed once: the holder is not coming back
 
 uint64_t panic_now() { return clock::xen_system_time_ns(); }
 
@@ -260,7 +261,8 @@ void panic_write(const char* text, size_t length) {
     // Without the lock (held by a stopped vCPU, or by the code that faulted on
     // this one) the overflow buffer may be half-updated: leave it alone and
     // write straight into the ring, which only this vCPU touches now.
-    bool locked = try_lock_bounded(output_lock);
+    bool locked = !panic_lock_abandoned && try_lock_bounded(output_lock);
+    if (!locked) panic_lock_abandoned = true;
     long left = 0;
     if (locked) {
         while (overflow_length > 0) {

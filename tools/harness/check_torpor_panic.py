@@ -27,8 +27,8 @@ EXPECTED = {
                "fail_verify"),
     "pagefault": (r"page fault at address 0xdead000: not-present page, write in kernel mode "
                   r"\(error code 0x2\) at rip 0xffffffff8", "fail_page_fault"),
-    "overflow": (r"stack overflow in thread panic-test: stack pointer 0x[0-9a-f]+ is \d+ bytes "
-                 r"above the bottom of its stack", "recurse"),
+    "overflow": (r"stack overflow in thread panic-test: stack pointer 0x[0-9a-f]+ is only \d+ "
+                 r"bytes above the bottom of its stack", "recurse"),
     "nested": (r"\(its message faulted while being formatted; see below\)", "fail_nested"),
     "wx": (r"page fault at address 0xffffffff8[0-9a-f]+: protection violation on a present "
            r"page, write in kernel mode \(error code 0x3\)", "fail_write_text"),
