@@ -3,10 +3,13 @@
 #include <stdio.h>
 
 #include "arch/x86_64/cpu_base.h"
+#include "arch/x86_64/stack_check.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/cpu_local.h"
 #include "kernel/log.h"
+#include "kernel/mm/guarded_stack.h"
 #include "kernel/shutdown_control.h"
+#include "kernel/smp/smp.h"
 #include "suspend/suspend_sequence.h"
 #include "suspend/xen_steps.h"
 
@@ -28,10 +31,26 @@ void format_steps(char* out, size_t size, const StepTime* steps, unsigned count)
     if (n < int(size)) snprintf(out + n, size - size_t(n), " total=%llu", (unsigned long long)(total / 1000));
 }
 
+// Nothing on the way down or back up (the balloon rewriting tables, the
+// toolstack rebuilding them) may map a stack's guard page again.
+unsigned verify_stack_guards() {
+    unsigned checked = 0;
+    memory::verify_guard_page(reinterpret_cast<const void*>(arch::boot_stack_low()));
+    memory::verify_guard_page(sched::this_scheduler().current()->stack);
+    checked += 2;
+    for (unsigned cpu = 1; cpu < kMaxCpus; ++cpu) {
+        if (!smp::is_online(cpu)) continue;
+        memory::verify_guard_page(cpu_local(cpu).stack);
+        ++checked;
+    }
+    return checked;
+}
+
 void run_on_vcpu0(void*) {
     XenSteps steps(boot_start_info);
     Report r = run(steps);
     ++completed;
+    unsigned guards = verify_stack_guards();
     char down[256], up[256];
     format_steps(down, sizeof(down), r.down, r.down_count);
     format_steps(up, sizeof(up), r.up, r.up_count);
@@ -40,6 +59,7 @@ void run_on_vcpu0(void*) {
          (unsigned long long)(steps.downtime_ns() / 1'000'000));
     klog("suspend #%u path (us):%s", completed, down);
     klog("resume #%u path (us):%s", completed, up);
+    klog("resume #%u: %u stack guard pages still unmapped", completed, guards);
     if (r.first_error != Error::none)
         klog("suspend #%u: step %s failed: %s", completed, r.failed_step ? r.failed_step : "?",
              error_name(r.first_error));

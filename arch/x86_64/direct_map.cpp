@@ -196,6 +196,12 @@ Error map_direct_page(unsigned long pfn) {
     return Error::none;
 }
 
+bool direct_page_mapped(unsigned long pfn) {
+    uintptr_t va = virt_of_pfn(pfn);
+    auto l1 = table_holding(va, 1);
+    return !l1.is_error() && (l1.value()[(va >> kPageShift) & 511] & xen::kPagePresent);
+}
+
 namespace {
 
 // The L1 table of each unhooked region, by region number (0: none).

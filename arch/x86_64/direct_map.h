@@ -30,6 +30,8 @@ torpor::Error remap_direct_frames(const unsigned long* pfns, const unsigned long
 // the balloon never touches an allocated frame's entry.
 torpor::Error unmap_direct_page(unsigned long pfn);
 torpor::Error map_direct_page(unsigned long pfn);
+// Whether `pfn`'s direct-map entry is present (its L1 table may be parked).
+bool direct_page_mapped(unsigned long pfn);
 
 // A region: the 512 frames (2 MiB, aligned) one L1 table maps. When none of a
 // region's frames is in use, its whole table can be unhooked from the L2 (and

@@ -38,4 +38,10 @@ void free_guarded_stack(void* bottom, size_t size) {
     VERIFY(e == Error::none);  // a stack freed twice, or never ours
 }
 
+void verify_guard_page(const void* bottom) {
+    if (!bottom) return;
+    unsigned long guard = arch::pfn_of_virt(reinterpret_cast<uintptr_t>(bottom)) - 1;
+    VERIFY(!arch::direct_page_mapped(guard));
+}
+
 }  // namespace torpor::memory

@@ -14,5 +14,9 @@ namespace torpor::memory {
 ErrorOr<void*> allocate_guarded_stack(size_t size);
 // Maps the guard page back and returns every frame to the allocator.
 void free_guarded_stack(void* bottom, size_t size);
+// VERIFYs that the guard page below the stack starting at `bottom` is still
+// unmapped (after a resume: neither the balloon nor the toolstack may have
+// mapped it back).
+void verify_guard_page(const void* bottom);
 
 }  // namespace torpor::memory
