@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "arch/x86_64/direct_map.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/app.h"
 #include "kernel/boot_options.h"
@@ -53,6 +54,9 @@ void kernel_main(const BootReport& boot) {
            boot.memory.nr_pages / 256, boot.memory.free_pages, smp::online_count(),
            smp::max_vcpus());
     fflush(stdout);
+    klog("memory: kernel text read-only, rodata read-only, data and the direct map %s; a guard "
+         "page below every stack", arch::no_execute_enforced() ? "no-execute"
+                                                               : "executable (the CPU has no NX)");
 
     if (Error e = xen::grant_table::init(kGrantFrames); e != Error::none)
         klog("grant table: setup failed: %s", error_name(e));

@@ -126,6 +126,8 @@ def main() -> int:
     # Every guest booted fully before failing; its boot self-test of newlib's state:
     boot = guest_lines(read_console(results, "panic-assert"))
     c.check("libc: errno is per thread" in boot, "boot self-test: errno is per thread")
+    c.check("memory: kernel text read-only, rodata read-only, data and the direct map no-execute; "
+            "a guard page below every stack" in boot, "W^X with NX and guard pages in place")
     return c.finish()
 
 
