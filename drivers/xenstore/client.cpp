@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
-#include "drivers/console/byte_ring.h"
+#include "base/byte_ring.h"
+#include "base/log.h"
+#include "base/spinlock.h"
 #include "drivers/xenstore/wire.h"
 #include "kernel/events/event_channels.h"
-#include "kernel/log.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sync/mutex.h"
-#include "kernel/sync/spinlock.h"
 #include "kernel/time/clock.h"
 #include "xen/event_mask.h"
 

@@ -1,6 +1,6 @@
 // Reacts to control/shutdown through a xenstore watch.
 #pragma once
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::shutdown_control {
 
