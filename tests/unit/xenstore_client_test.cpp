@@ -284,12 +284,21 @@ Thread* spawn(Fn* fn) {
     return t.value();
 }
 
+// Joins a test thread; one still blocked after a minute of fake time is a
+// failure the test reports first: stop there instead of hanging.
 void join(Thread* t) {
     for (auto it = spawned.begin(); it != spawned.end(); ++it) {
         if (*it == t) {
             spawned.erase(it);
             break;
         }
+    }
+    uint64_t until = fake_now + 60'000 * kMs;
+    while (t->state != ThreadState::exited && fake_now < until)
+        scheduler.sleep_until(fake_now + 100 * kMs);
+    if (t->state != ThreadState::exited) {
+        fprintf(stderr, "a test thread is still blocked after 60 s: giving up\n");
+        abort();
     }
     EXPECT_EQ(scheduler.join(t), Error::none);
 }
