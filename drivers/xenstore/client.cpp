@@ -145,6 +145,7 @@ public:
     RateLimit dropped_reply_log{kLogPeriodNs};
     RateLimit dropped_event_log{kLogPeriodNs};
     RateLimit event_log{kLogPeriodNs};
+    RateLimit malformed_log{kLogPeriodNs};
 
     Spinlock watch_lock;  // with events masked
     Watch watches[kMaxWatches];
@@ -321,8 +322,11 @@ void Client::on_reply(const xs::Header& header, const char* payload) {
 
 void Client::on_malformed_reply(const xs::Header& header) {
     bump(counters.rejected_replies);
-    klog("xenstore: rejected a malformed reply (type %u, %u bytes) to request %u", header.type,
-         header.len, header.req_id);
+    uint64_t held = 0;
+    if (malformed_log.allow(now(), &held))
+        klog("xenstore: rejected a malformed reply (type %u, %u bytes) to request %u (%llu "
+             "more not logged)",
+             header.type, header.len, header.req_id, (unsigned long long)held);
     // Its requester would otherwise wait until it times out: fail it now.
     if (!deliver(header.req_id, uint32_t(xs::MessageType::error), Error::protocol_error,
                  String()))
