@@ -50,7 +50,7 @@ struct RecordingSink : ReplySink {
     void on_malformed_event(const Header&) override { log.push_back("malformed event"); }
 };
 
-struct ReaderTest : ::testing::Test {
+struct XenstoreReader : ::testing::Test {
     FakeRing ring;
     RingReader reader;
     RecordingSink sink;
@@ -63,7 +63,7 @@ struct ReaderTest : ::testing::Test {
 
 }  // namespace
 
-TEST_F(ReaderTest, DeliversRepliesAndWatchEventsInOrder) {
+TEST_F(XenstoreReader, DeliversRepliesAndWatchEventsInOrder) {
     ring.put(reply(MessageType::read, 3, "hello"));
     ring.put(event("data/load", "tw1"));
     ring.put(reply(MessageType::write, 4, std::string("OK") + '\0'));
@@ -75,7 +75,7 @@ TEST_F(ReaderTest, DeliversRepliesAndWatchEventsInOrder) {
                                                    std::string("reply 4 OK") + '\0'}));
 }
 
-TEST_F(ReaderTest, ReassemblesAMessageSplitAcrossPassesAndTheWrap) {
+TEST_F(XenstoreReader, ReassemblesAMessageSplitAcrossPassesAndTheWrap) {
     ring.prod = ring.cons = kRingSize - 7;  // the header straddles the end of the ring
     std::string m = reply(MessageType::read, 9, "split value");
     ring.put(m.substr(0, 10));
@@ -91,7 +91,7 @@ TEST_F(ReaderTest, ReassemblesAMessageSplitAcrossPassesAndTheWrap) {
     EXPECT_FALSE(reader.is_mid_message());
 }
 
-TEST_F(ReaderTest, StopsAtTheMessageBudgetAndLeavesTheRestInTheRing) {
+TEST_F(XenstoreReader, StopsAtTheMessageBudgetAndLeavesTheRestInTheRing) {
     for (uint32_t id = 1; id <= 5; ++id) ring.put(reply(MessageType::read, id, "v"));
     ReadPass p = pass(2);
     EXPECT_EQ(p.status, ReadPass::Status::budget_spent);
@@ -107,7 +107,7 @@ TEST_F(ReaderTest, StopsAtTheMessageBudgetAndLeavesTheRestInTheRing) {
     EXPECT_EQ(sink.log.back(), "reply 5 v");
 }
 
-TEST_F(ReaderTest, ImpossibleIndicesResynchroniseAtProdAndForgetAPartialMessage) {
+TEST_F(XenstoreReader, ImpossibleIndicesResynchroniseAtProdAndForgetAPartialMessage) {
     std::string m = reply(MessageType::read, 1, "partial");
     ring.put(m.substr(0, 12));
     pass();
@@ -126,7 +126,7 @@ TEST_F(ReaderTest, ImpossibleIndicesResynchroniseAtProdAndForgetAPartialMessage)
     EXPECT_EQ(sink.log, (std::vector<std::string>{"reply 2 fresh"}));
 }
 
-TEST_F(ReaderTest, ABadHeaderDropsTheRestOfTheSnapshotThenReadingGoesOn) {
+TEST_F(XenstoreReader, ABadHeaderDropsTheRestOfTheSnapshotThenReadingGoesOn) {
     ring.put(reply(MessageType::read, 1, "before"));
     ring.put(message(3 /* XS_GET_PERMS: never a reply here */, 2, "??"));
     ring.put(reply(MessageType::read, 3, "lost with it"));
@@ -141,7 +141,7 @@ TEST_F(ReaderTest, ABadHeaderDropsTheRestOfTheSnapshotThenReadingGoesOn) {
     EXPECT_EQ(sink.log, (std::vector<std::string>{"reply 1 before", "reply 4 after"}));
 }
 
-TEST_F(ReaderTest, AnOversizedLengthIsABadHeader) {
+TEST_F(XenstoreReader, AnOversizedLengthIsABadHeader) {
     std::string h = message(uint32_t(MessageType::read), 1, "");
     uint32_t len = uint32_t(kMaxPayload + 1);
     memcpy(&h[12], &len, 4);
@@ -151,7 +151,7 @@ TEST_F(ReaderTest, AnOversizedLengthIsABadHeader) {
     EXPECT_EQ(p.header_error, Error::too_big);
 }
 
-TEST_F(ReaderTest, MalformedPayloadsAreReportedNotDelivered) {
+TEST_F(XenstoreReader, MalformedPayloadsAreReportedNotDelivered) {
     ring.put(reply(MessageType::write, 7, "KO"));  // must be "OK\0"
     ring.put(reply(MessageType::watch_event, 0, "no-token"));
     ring.put(reply(MessageType::read, 8, "fine"));
@@ -161,7 +161,7 @@ TEST_F(ReaderTest, MalformedPayloadsAreReportedNotDelivered) {
               (std::vector<std::string>{"malformed 7", "malformed event", "reply 8 fine"}));
 }
 
-TEST_F(ReaderTest, AnEmptyRingIsANoOp) {
+TEST_F(XenstoreReader, AnEmptyRingIsANoOp) {
     ring.prod = ring.cons = 12345;
     ReadPass p = pass();
     EXPECT_EQ(p.status, ReadPass::Status::drained);
