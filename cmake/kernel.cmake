@@ -91,6 +91,10 @@ set(kernel_sources
   kernel/time/timers.cpp
   drivers/console/pv_console.cpp
   drivers/xenstore/client.cpp
+  drivers/xenstore/pending_requests.cpp
+  drivers/xenstore/reader.cpp
+  drivers/xenstore/request_gate.cpp
+  drivers/xenstore/watch_queue.cpp
   drivers/xenstore/wire.cpp
   suspend/app_hooks.cpp
   suspend/suspend.cpp
