@@ -43,6 +43,9 @@ if(NOT app_sources)
 endif()
 
 set(kernel_sources
+  base/grant_refs.cpp
+  base/log.cpp
+  base/panic.cpp
   arch/x86_64/boot.S
   arch/x86_64/context_switch.S
   arch/x86_64/elf_notes.S
@@ -53,35 +56,32 @@ set(kernel_sources
   arch/x86_64/direct_map.cpp
   arch/x86_64/frame_walk.cpp
   arch/x86_64/page_fault.cpp
+  arch/x86_64/panic_platform.cpp
   arch/x86_64/stack_check.cpp
   arch/x86_64/start.cpp
   arch/x86_64/thread_stack.cpp
   arch/x86_64/traps.cpp
   arch/x86_64/vcpu_context.cpp
+  xen/domain_shutdown.cpp
+  xen/early_console.cpp
   xen/grants.cpp
   xen/p2m.cpp
   xen/p2m_frame_list.cpp
   xen/p2m_publish.cpp
   xen/start_info_frames.cpp
   xen/shared_info.cpp
-  kernel/boot.cpp
   kernel/boot_options.cpp
   kernel/cpu_local.cpp
   kernel/cxx_runtime.cpp
   kernel/device_hooks.cpp
-  kernel/kernel_main.cpp
   kernel/libc_glue.cpp
   kernel/libc_locks.cpp
   kernel/libc_reent.cpp
-  kernel/log.cpp
   kernel/memory.cpp
-  kernel/panic.cpp
-  kernel/panic_test.cpp
-  kernel/shutdown_control.cpp
+  kernel/panic_support.cpp
   kernel/shutdown_request.cpp
   kernel/events/event_channels.cpp
   kernel/events/port_registry.cpp
-  kernel/grant/grant_refs.cpp
   kernel/grant/grant_self_test.cpp
   kernel/mm/balloon.cpp
   kernel/mm/guarded_stack.cpp
@@ -99,11 +99,19 @@ set(kernel_sources
   kernel/time/timers.cpp
   drivers/console/pv_console.cpp
   drivers/xenstore/client.cpp
+  drivers/xenstore/pending_requests.cpp
+  drivers/xenstore/reader.cpp
+  drivers/xenstore/request_gate.cpp
+  drivers/xenstore/watch_queue.cpp
   drivers/xenstore/wire.cpp
   suspend/app_hooks.cpp
   suspend/suspend.cpp
   suspend/suspend_sequence.cpp
   suspend/xen_steps.cpp
+  main/boot.cpp
+  main/kernel_main.cpp
+  main/panic_test.cpp
+  main/shutdown_control.cpp
   ${app_sources}
 )
 

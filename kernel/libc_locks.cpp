@@ -8,7 +8,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_base.h"
-#include "kernel/lib/assert.h"
+#include "base/assert.h"
 #include "xen/event_mask.h"
 
 struct __lock {

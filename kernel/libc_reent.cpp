@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "kernel/cpu_local.h"
-#include "kernel/log.h"
 #include "kernel/sched/scheduler.h"
 
 namespace torpor::libc {

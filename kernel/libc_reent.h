@@ -9,7 +9,7 @@
 // handler runs on the interrupted thread and shares its state: errno set in a
 // handler is seen by that thread, as with a signal handler in POSIX.
 #pragma once
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::libc {
 

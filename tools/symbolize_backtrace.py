@@ -4,7 +4,7 @@
 usage: symbolize_backtrace.py TORPOR_ELF [CONSOLE_LOG]   (the log defaults to stdin)
 
 A panic prints its frames as raw addresses ("torpor: panic:   #3 0xffffffff8000abcd",
-see kernel/panic.cpp). This prints the log back with each frame followed by its
+see base/panic.cpp). This prints the log back with each frame followed by its
 function and source line, from `addr2line` on the very ELF that ran. Return
 addresses point just past their call, so they are looked up one byte earlier;
 a frame marked "(faulting instruction)" is looked up as it is.

@@ -2,13 +2,16 @@
 // echo of console input, a xenstore watch on data/ping, a two-key xenstore
 // transaction, a thread waiting on an event channel that a console command
 // ("invalidate-event") makes stale, and per-vCPU counters (busy, or with
-// `extra="demo=quiet"` one tick per 100 ms).
+// `extra="demo=quiet"` one tick per 100 ms). `extra="demo=xsload"` adds a
+// xenstore load from every vCPU and a counted watch on data/load (quiet
+// counters, no SMP self-test).
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "apps/demo/smp_selftest.h"
 #include "apps/demo/suspend_hooks.h"
+#include "apps/demo/xenstore_load.h"
 #include "drivers/console/pv_console.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/boot_options.h"
@@ -115,8 +118,12 @@ void app_main() {
     spawn_or_report("console-echo", console_echo);
     spawn_or_report("heartbeat", heartbeat);
     // demo=quiet: as idle as the Linux baseline guest (its 100 ms tick), for the bench.
-    demo::run_smp_selftest(boot_options::is_set_to("demo", "quiet") ? demo::Workload::quiet
-                                                                    : demo::Workload::selftest);
+    // demo=xsload: xenstore kept busy from every vCPU (torpor-xenstore-load).
+    bool xsload = boot_options::is_set_to("demo", "xsload");
+    if (xsload) demo::start_xenstore_load();
+    demo::run_smp_selftest(xsload || boot_options::is_set_to("demo", "quiet")
+                               ? demo::Workload::quiet
+                               : demo::Workload::selftest);
     printf("demo: running\n");
 }
 

@@ -21,7 +21,7 @@ hypercall_page:
     .fill 4096, 1, 0xcc
 
     /* vCPU 0's boot stack ("main"), with a guard page below it that the
-     * boot sequence unmaps (kernel/boot.cpp; see stack_check.h). */
+     * boot sequence unmaps (main/boot.cpp; see stack_check.h). */
     .section .bss.boot_stack, "aw", @nobits
     .align 4096
     .globl boot_stack_guard

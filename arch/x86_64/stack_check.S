@@ -25,6 +25,7 @@ __fentry__:
  * until the panicking vCPU stops it) and report from there.
  */
 stack_overflow:
+    movq %gs:16, %r8                /* the stack's bottom, for the report */
     movq $0, %gs:16
     movq %rsp, %rdi                 /* the overflowing stack pointer */
     movq %rbp, %rsi                 /* its frame chain, for the backtrace */

@@ -31,8 +31,9 @@ inline constexpr size_t kGuardPageSize = 4096;
 inline constexpr size_t kStackCheckMargin = TORPOR_STACK_CHECK_MARGIN;
 
 // Turns the check on once vCPU 0's GS base points at its per-CPU block
-// (before that, reading gs:16 would fault).
+// (before that, reading gs:16 would fault); from then on cpu_base_installed().
 void enable_stack_checks();
+bool cpu_base_installed();
 
 // True when `address` lies in the guard page under the stack that starts at
 // `stack_bottom` (0: no stack known).
@@ -54,7 +55,8 @@ uintptr_t panic_stack_high();
 
 // Called by __fentry__ on the panic stack with the overflowing context: its
 // stack and frame pointers, the function being entered (return_address, just
-// past its call to __fentry__) and that function's caller.
+// past its call to __fentry__), that function's caller, and the stack's bottom.
 extern "C" [[noreturn]] void stack_overflow_detected(uintptr_t rsp, uintptr_t rbp,
-                                                     uintptr_t return_address, uintptr_t caller);
+                                                     uintptr_t return_address, uintptr_t caller,
+                                                     uintptr_t stack_bottom);
 #endif

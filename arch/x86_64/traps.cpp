@@ -4,8 +4,8 @@
 #include "arch/x86_64/page_fault.h"
 #include "arch/x86_64/stack_check.h"
 #include "arch/x86_64/trap_frame.h"
-#include "kernel/log.h"
-#include "kernel/panic.h"
+#include "base/log.h"
+#include "base/panic.h"
 #include "xen/hypercalls.h"
 #include "xen/shared_info.h"
 
@@ -132,8 +132,11 @@ extern "C" void handle_trap(arch::TrapFrame* f) {
     // Every vector ends here: the kernel has no fault it expects and fixes up.
     if (f->vector == 14) {
         unsigned long cr2 = xen::vcpu(arch::current_vcpu_id())->arch.cr2;
-        if (arch::in_guard_page(cr2, arch::current_stack_bottom()))
-            torpor::panic_stack_overflow(where, cr2);
+        uintptr_t bottom = arch::current_stack_bottom();
+        if (arch::in_guard_page(cr2, bottom))
+            torpor::kpanic_at(where, "stack overflow in thread %s: fault at %#lx in the guard "
+                              "page below its stack (bottom %#lx) at rip %#lx",
+                              torpor::panic_thread_name(), cr2, (unsigned long)bottom, f->rip);
         char decoded[128];
         arch::describe_page_fault(f->error_code, decoded, sizeof(decoded));
         torpor::kpanic_at(where,

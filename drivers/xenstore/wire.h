@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::xs {
 
@@ -51,6 +51,8 @@ public:
     // an error it keeps failing with that error until reset().
     ErrorOr<size_t> feed(const char* data, size_t length);
     bool is_complete() const { return have_header_ && payload_have_ == header_.len; }
+    // Some bytes of a message were taken (and it is not reset since).
+    bool is_started() const { return header_have_ > 0; }
     const Header& header() const { return header_; }
     // The payload, with a NUL appended after `header().len` bytes.
     const char* payload() const { return payload_; }

@@ -2,8 +2,8 @@
 
 #include "arch/x86_64/direct_map.h"
 #include "arch/x86_64/layout.h"
-#include "kernel/lib/assert.h"
-#include "kernel/log.h"
+#include "base/assert.h"
+#include "base/log.h"
 #include "kernel/memory.h"
 
 namespace torpor::memory {

@@ -2,7 +2,7 @@
 
 #include <new>
 
-#include "kernel/lib/assert.h"
+#include "base/assert.h"
 
 namespace torpor::sched {
 

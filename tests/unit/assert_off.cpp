@@ -1,7 +1,7 @@
 // Built as if with TORPOR_ASSERTS=OFF: ASSERT must not evaluate (nor fail on)
 // its condition, while VERIFY still does.
 #define TORPOR_NO_ASSERTS 1
-#include "kernel/lib/assert.h"
+#include "base/assert.h"
 
 int assert_off_evaluations() {
     int evaluated = 0;

@@ -23,13 +23,13 @@ FRAME = re.compile(r"^torpor: panic:   #(\d+) (0x[0-9a-f]+)")
 
 # What each case's report must say, and (with the ELF) a function its backtrace must show.
 EXPECTED = {
-    "assert": (r"VERIFY\(never_zero == 0\) failed at kernel/panic_test\.cpp:\d+ in fail_verify\(\)",
+    "assert": (r"VERIFY\(never_zero == 0\) failed at main/panic_test\.cpp:\d+ in fail_verify\(\)",
                "fail_verify"),
     "pagefault": (r"page fault at address 0xdead000: not-present page, write in kernel mode "
                   r"\(error code 0x2\) at rip 0xffffffff8", "fail_page_fault"),
     "overflow": (r"stack overflow in thread panic-test: stack pointer 0x[0-9a-f]+ is only \d+ "
                  r"bytes above the bottom of its stack", "recurse"),
-    "nested": (r"\(its message faulted while being formatted; see below\)", "fail_nested"),
+    "nested": (r"\(its report was cut short by a nested panic; see below\)", "fail_nested"),
     "wx": (r"page fault at address 0xffffffff8[0-9a-f]+: protection violation on a present "
            r"page, write in kernel mode \(error code 0x3\)", "fail_write_text"),
     "nmi": (r"NMI \(a non-maskable interrupt from Xen", None),

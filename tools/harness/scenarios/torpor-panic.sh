@@ -1,5 +1,5 @@
 # dom0 scenario: what torpor's panics report. One small domain per deliberate
-# failure (guest option panic_test=KIND, see kernel/panic_test.h), plus one
+# failure (guest option panic_test=KIND, see main/panic_test.h), plus one
 # sent an NMI with `xl trigger`; each must report on its console and end
 # crashed (on_crash = "preserve" keeps it listed so its state can be read).
 . /harness/lib.sh
