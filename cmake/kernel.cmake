@@ -85,6 +85,7 @@ set(kernel_sources
   kernel/smp/cpu_suspend.cpp
   kernel/smp/cross_call.cpp
   kernel/smp/pause.cpp
+  kernel/smp/pause_barrier.cpp
   kernel/smp/smp.cpp
   kernel/sched/wait_queue.cpp
   kernel/sched/xen_hooks.cpp
