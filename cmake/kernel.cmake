@@ -82,10 +82,13 @@ set(kernel_sources
   kernel/mm/release_units.cpp
   kernel/sched/scheduler.cpp
   kernel/smp/cpu_suspend.cpp
+  kernel/smp/cross_call.cpp
   kernel/smp/pause.cpp
+  kernel/smp/pause_barrier.cpp
   kernel/smp/smp.cpp
   kernel/sched/wait_queue.cpp
   kernel/sched/xen_hooks.cpp
+  kernel/sync/completion.cpp
   kernel/time/clock.cpp
   kernel/time/timer_queue.cpp
   kernel/time/timers.cpp
