@@ -43,6 +43,9 @@ if(NOT app_sources)
 endif()
 
 set(kernel_sources
+  base/grant_refs.cpp
+  base/log.cpp
+  base/panic.cpp
   arch/x86_64/boot.S
   arch/x86_64/context_switch.S
   arch/x86_64/elf_notes.S
@@ -54,28 +57,24 @@ set(kernel_sources
   arch/x86_64/thread_stack.cpp
   arch/x86_64/traps.cpp
   arch/x86_64/vcpu_context.cpp
+  xen/domain_shutdown.cpp
+  xen/early_console.cpp
   xen/grants.cpp
   xen/p2m.cpp
   xen/p2m_frame_list.cpp
   xen/p2m_publish.cpp
   xen/start_info_frames.cpp
   xen/shared_info.cpp
-  kernel/boot.cpp
   kernel/boot_options.cpp
   kernel/cpu_local.cpp
   kernel/cxx_runtime.cpp
   kernel/device_hooks.cpp
-  kernel/kernel_main.cpp
   kernel/libc_glue.cpp
   kernel/libc_locks.cpp
-  kernel/log.cpp
   kernel/memory.cpp
-  kernel/panic.cpp
-  kernel/shutdown_control.cpp
   kernel/shutdown_request.cpp
   kernel/events/event_channels.cpp
   kernel/events/port_registry.cpp
-  kernel/grant/grant_refs.cpp
   kernel/grant/grant_self_test.cpp
   kernel/mm/balloon.cpp
   kernel/mm/heap.cpp
@@ -101,6 +100,9 @@ set(kernel_sources
   suspend/suspend.cpp
   suspend/suspend_sequence.cpp
   suspend/xen_steps.cpp
+  main/boot.cpp
+  main/kernel_main.cpp
+  main/shutdown_control.cpp
   ${app_sources}
 )
 

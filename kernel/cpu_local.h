@@ -3,9 +3,9 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu_base.h"
+#include "base/spinlock.h"
 #include "kernel/events/event_handle.h"
 #include "kernel/sched/scheduler.h"
-#include "kernel/sync/spinlock.h"
 #include "kernel/time/timer_queue.h"
 
 namespace torpor {

@@ -5,7 +5,7 @@
 
 #include <new>
 
-#include "kernel/panic.h"
+#include "base/panic.h"
 
 namespace std {
 const nothrow_t nothrow{};

@@ -1,6 +1,6 @@
 #include "kernel/device_hooks.h"
 
-#include "kernel/log.h"
+#include "base/log.h"
 
 namespace torpor::devices {
 

@@ -1,7 +1,7 @@
 // Each driver registers its own suspend/resume hooks here; suspend/ runs them
 // in order (suspend) and reverse order (resume) without knowing what they do.
 #pragma once
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::devices {
 

@@ -8,10 +8,10 @@
 #include <sys/times.h>
 #include <time.h>
 
-#include "kernel/log.h"
+#include "base/log.h"
 #include "kernel/memory.h"
-#include "kernel/panic.h"
 #include "kernel/time/clock.h"
+#include "xen/domain_shutdown.h"
 
 extern "C" {
 
@@ -123,7 +123,7 @@ int _gettimeofday(struct timeval* tv, void*) {
 
 void _exit(int status) {
     torpor::klog("torpor: application exited with status %d", status);
-    torpor::shutdown_domain(status == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+    xen::shutdown_domain(status == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash);
 }
 
 }  // extern "C"

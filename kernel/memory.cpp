@@ -2,8 +2,8 @@
 
 #include "arch/x86_64/direct_map.h"
 #include "arch/x86_64/layout.h"
-#include "kernel/log.h"
-#include "kernel/sync/spinlock.h"
+#include "base/log.h"
+#include "base/spinlock.h"
 #include "xen/event_mask.h"
 #include "xen/p2m.h"
 

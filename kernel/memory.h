@@ -1,7 +1,7 @@
 // Physical memory at boot: the direct map of every frame, the frame allocator
 // over the free frames and the C heap on top of it.
 #pragma once
-#include "kernel/lib/error.h"
+#include "base/error.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/page_allocator.h"
 #include "xen/abi.h"

@@ -3,7 +3,7 @@
 #pragma once
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::suspend {
 

@@ -3,10 +3,9 @@
 #include <stdio.h>
 
 #include "arch/x86_64/cpu_base.h"
+#include "base/log.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/cpu_local.h"
-#include "kernel/log.h"
-#include "kernel/shutdown_control.h"
 #include "suspend/suspend_sequence.h"
 #include "suspend/xen_steps.h"
 
@@ -64,7 +63,6 @@ void suspend_now() {
 
 Error init(start_info* si) {
     boot_start_info = si;
-    shutdown_control::set_suspend_handler(suspend_now);
     if (Error e = xenstore::write("control/feature-suspend", "1"); e != Error::none) {
         klog("suspend: cannot advertise control/feature-suspend: %s", error_name(e));
         return e;

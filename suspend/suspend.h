@@ -1,7 +1,8 @@
-// Entry point of suspend/resume: installs the control/shutdown "suspend"
-// handler and advertises the features that tell the toolstack we support it.
+// Entry point of suspend/resume: advertises the features that tell the
+// toolstack we support it. The composition root makes suspend_now the
+// control/shutdown "suspend" handler.
 #pragma once
-#include "kernel/lib/error.h"
+#include "base/error.h"
 #include "xen/abi.h"
 
 namespace torpor::suspend {

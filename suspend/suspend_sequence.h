@@ -4,7 +4,7 @@
 #pragma once
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::suspend {
 

@@ -2,14 +2,15 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
-#include "kernel/time/pvclock_math.h"
+#include "base/log.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/device_hooks.h"
 #include "kernel/events/event_channels.h"
-#include "kernel/log.h"
+#include "kernel/memory.h"
 #include "kernel/smp/cpu_suspend.h"
 #include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
+#include "kernel/time/pvclock_math.h"
 #include "kernel/time/timers.h"
 #include "suspend/app_hooks.h"
 #include "xen/event_mask.h"
@@ -78,7 +79,7 @@ Error XenSteps::remap_foreign_frames(bool new_domain) {
     // A cancelled suspend leaves the PFNs we wrote; a restore wrote new MFNs.
     if (start_info_canonical_ && !new_domain) xen::localise_start_info(*si_, mfn_of_pfn);
     start_info_canonical_ = false;
-    Error first = xen::publish_p2m();
+    Error first = xen::publish_p2m(memory::allocate_frames);
     if (grants_unmapped_) {
         Error e = xen::grant_table::remap_frames();
         if (first == Error::none) first = e;

@@ -5,7 +5,9 @@ usage: bench_report.py RESULTDIR OUTDIR [--check]
 Guests: torpor (memory 256, balloon on), torpor-noballoon, linux (the Linux PV
 baseline, memory 256), torpor-16m (torpor at 16 MiB: what xl costs by itself).
 RESULTDIR is the bench scenario's result directory (bench.tsv, console-*.log).
---check fails unless every figure the bench promises is there (the smoke test).
+--check fails unless the scenario ran to its end, every figure the bench
+promises is there, the chart was drawn and the guests' logs show no panic,
+failed suspend step or failed grant self-test (the smoke test).
 """
 import json
 import pathlib
@@ -14,6 +16,10 @@ import shutil
 import statistics
 import subprocess
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "harness"))
+from harness_results import (Checker, check_boot_self_tests, check_no_panic,  # noqa: E402
+                             check_serial, read_text)
 
 GUESTS = ["torpor", "torpor-noballoon", "linux", "torpor-16m"]
 METRICS = [  # key, label, unit
@@ -31,13 +37,17 @@ METRICS = [  # key, label, unit
 ]
 
 
+def guest_of(log: pathlib.Path) -> str:
+    """console-GUEST-REP.log -> GUEST"""
+    return log.stem.split("-", 1)[1].rsplit("-", 1)[0]
+
+
 def collect(results: pathlib.Path) -> dict:
     values = {g: {} for g in GUESTS}
     add = lambda g, k, v: values[g].setdefault(k, []).append(float(v))
-    rows = (results / "bench.tsv").read_text().splitlines()[1:]
+    rows = [r.split("\t") for r in read_text(results / "bench.tsv").splitlines()[1:]]
     per_rep = {}
-    for row in rows:
-        guest, rep, metric, value = row.split("\t")
+    for guest, rep, metric, value in (r for r in rows if len(r) == 4 and r[0] in values):
         if metric == "image_bytes":
             add(guest, "image_mib", int(value) / 2**20)
         else:
@@ -47,7 +57,9 @@ def collect(results: pathlib.Path) -> dict:
         if "save_ms" in m and "restore_ms" in m:
             add(guest, "save_restore_ms", m["save_ms"] + m["restore_ms"])
     for log in sorted(results.glob("console-*.log")):
-        guest = log.stem.split("-", 1)[1].rsplit("-", 1)[0]
+        guest = guest_of(log)
+        if guest not in values:
+            continue
         text = log.read_text(errors="replace")
         for us in re.findall(r"torpor: ready \(boot took (\d+) us", text):
             add(guest, "guest_boot_ms", int(us) / 1000)
@@ -100,12 +112,15 @@ set ylabel 'ms (log)'
 set key below horizontal
 plot '{data}' using 2:xtic(1) title 'torpor', '' using 3 title 'torpor, no balloon', '' using 4 title 'Linux PV', '' using 5 title 'torpor, 16 MiB'
 """
-    subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    return (out / "bench.png").exists()
+    done = subprocess.run(["gnuplot"], input=script, text=True)
+    return done.returncode == 0 and (out / "bench.png").exists()
 
 
 def main() -> int:
-    results, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    args = [a for a in sys.argv[1:] if a != "--check"]
+    if len(args) != 2:
+        sys.exit(__doc__)
+    results, out = map(pathlib.Path, args)
     check = "--check" in sys.argv
     out.mkdir(parents=True, exist_ok=True)
     med = medians(collect(results))
@@ -126,13 +141,27 @@ def main() -> int:
               f"{l['save_restore_ms']['median'] / floor:.1f}x faster in this harness")
     if not check:
         return 0
+    return Checker(results.name).run(lambda c: check_run(c, results, med, png))
+
+
+def check_run(c: Checker, results: pathlib.Path, med: dict, png: bool) -> None:
+    c.check_scenario_ran(results)
     missing = [f"{g}:{k}" for g in GUESTS for k in ("boot_ms", "save_ms", "image_mib", "restore_ms",
                                                      "migrate_live_ms") if k not in med[g]]
     missing += [f"torpor:{k}" for k in ("guest_boot_ms", "suspend_path_ms", "resume_path_ms",
                                         "downtime_ms") if k not in med["torpor"]]
-    ok = not missing and png
-    print(f"bench smoke: {'PASS' if ok else 'FAIL'}; missing: {missing or 'none'}; chart: {png}")
-    return 0 if ok else 1
+    c.check(not missing, f"every promised figure measured; missing: {missing or 'none'}")
+    c.check(png, "chart drawn")
+    logs = sorted(results.glob("console-*.log"))
+    without = [g for g in GUESTS if not any(guest_of(p) == g for p in logs)]
+    c.check(logs and not without, f"{len(logs)} guest console logs, none missing for "
+            f"{without or 'any guest'}")
+    torpor = "".join(read_text(p) for p in logs if guest_of(p) != "linux")
+    check_boot_self_tests(c, torpor)
+    failed = re.search(r"suspend #\d+: step \S+ failed: .*", torpor)
+    c.check(not failed, f"no suspend step failed{': ' + failed.group(0) if failed else ''}")
+    check_no_panic(c, logs)
+    check_serial(c, results)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-#include "kernel/sync/spinlock.h"
+#include "base/spinlock.h"
 #include "xen/event_mask.h"
 #include "xen/grants.h"
 
 #include "arch/x86_64/layout.h"
-#include "kernel/grant/grant_refs.h"
+#include "base/grant_refs.h"
 #include "xen/hypercalls.h"
 #include "xen/p2m.h"
 #include "xen/page_flags.h"

@@ -6,7 +6,7 @@
 #include "xen/abi.h"
 #include <xen/grant_table.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace xen::grant_table {
 

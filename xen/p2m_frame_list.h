@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace xen {
 
@@ -32,7 +32,11 @@ inline size_t frame_list_pages_for(unsigned long nr_pages) {
 torpor::ErrorOr<unsigned long> fill_p2m_frame_lists(const P2mFrameLists& lists,
                                                      unsigned long (*mfn_of_virtual)(const void*));
 
-// Kernel side: allocates the list pages once and publishes into shared_info.
-torpor::Error publish_p2m();
+// Returns the PFN of the first of `count` contiguous frames that stay ours for
+// the domain's lifetime (the kernel's frame allocator).
+using AllocateFrames = torpor::ErrorOr<unsigned long> (*)(size_t count);
+// Kernel side: takes the list pages from `allocate` once (the first call that
+// succeeds) and publishes the lists into shared_info.
+torpor::Error publish_p2m(AllocateFrames allocate);
 
 }  // namespace xen

@@ -1,8 +1,7 @@
-// Kernel half of xen/p2m_frame_list.h: where the list pages live and how an
-// address becomes a MFN.
+// Kernel half of xen/p2m_frame_list.h: where the list pages live (frames the
+// caller's allocator gives) and how an address becomes a MFN.
 #include "arch/x86_64/layout.h"
-#include "kernel/log.h"
-#include "kernel/memory.h"
+#include "base/log.h"
 #include "xen/p2m.h"
 #include "xen/p2m_frame_list.h"
 #include "xen/shared_info.h"
@@ -19,11 +18,10 @@ unsigned long mfn_of_virtual(const void* p) {
 
 }  // namespace
 
-torpor::Error publish_p2m() {
+torpor::Error publish_p2m(AllocateFrames allocate) {
     if (!lists.p2m) {
-        // Frames from the allocator stay ours for the domain's lifetime.
         size_t pages = frame_list_pages_for(p2m().nr_pages()) + 1;
-        auto first = torpor::memory::allocate_frames(pages);
+        auto first = allocate(pages);
         if (first.is_error()) return first.error();
         lists.p2m = p2m().list();
         lists.nr_pages = p2m().nr_pages();

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "arch/x86_64/layout.h"
-#include "kernel/log.h"
+#include "base/log.h"
 #include "xen/hypercalls.h"
 #include "xen/p2m.h"
 #include "xen/page_flags.h"

@@ -1,10 +1,16 @@
-// First C++ code: CPU-level setup, then the architecture-neutral boot.
+// First C++ code: the platform's log sink and crash action for the layers
+// above, CPU-level setup, then the boot sequence of the composition root.
+#include "arch/x86_64/kernel_entry.h"
 #include "arch/x86_64/traps.h"
-#include "kernel/boot.h"
-#include "kernel/panic.h"
+#include "base/log.h"
+#include "base/panic.h"
+#include "xen/domain_shutdown.h"
+#include "xen/early_console.h"
 
 extern "C" [[noreturn]] void arch_start(start_info* si) {
+    torpor::set_early_log_sink(xen::early_console_write);
+    torpor::set_crash_action(xen::crash_domain);
     long rc = arch::install_traps();
     if (rc) torpor::kpanic("cannot register the trap table and callbacks: %ld", rc);
-    torpor::kernel_start(si);
+    kernel_start(si);
 }

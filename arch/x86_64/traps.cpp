@@ -2,8 +2,8 @@
 
 #include "arch/x86_64/cpu_base.h"
 #include "arch/x86_64/trap_frame.h"
-#include "kernel/log.h"
-#include "kernel/panic.h"
+#include "base/log.h"
+#include "base/panic.h"
 #include "xen/hypercalls.h"
 #include "xen/shared_info.h"
 

@@ -8,18 +8,17 @@
 #include <utility>
 
 #include "arch/x86_64/cpu.h"
-#include "drivers/console/byte_ring.h"
+#include "base/byte_ring.h"
+#include "base/log.h"
+#include "base/rate_limit.h"
 #include "drivers/xenstore/pending_requests.h"
 #include "drivers/xenstore/reader.h"
 #include "drivers/xenstore/request_gate.h"
 #include "drivers/xenstore/watch_queue.h"
 #include "drivers/xenstore/wire.h"
 #include "kernel/events/event_channels.h"
-#include "kernel/lib/rate_limit.h"
-#include "kernel/log.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sync/mutex.h"
-#include "kernel/sync/spinlock.h"
 #include "kernel/time/clock.h"
 
 namespace torpor::xenstore {

@@ -9,8 +9,8 @@
 #pragma once
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
-#include "kernel/lib/string.h"
+#include "base/error.h"
+#include "base/string.h"
 #include "xen/abi.h"
 
 namespace torpor::xenstore {

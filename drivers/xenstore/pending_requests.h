@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
-#include "kernel/lib/string.h"
+#include "base/error.h"
+#include "base/string.h"
 
 namespace torpor::xs {
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/sync/spinlock.h"
+#include "base/spinlock.h"
 
 namespace torpor::xs {
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/lib/string.h"
+#include "base/string.h"
 
 namespace torpor::xs {
 

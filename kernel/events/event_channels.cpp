@@ -2,11 +2,11 @@
 
 #include "arch/x86_64/cpu_base.h"
 #include "arch/x86_64/traps.h"
+#include "base/log.h"
+#include "base/spinlock.h"
 #include "kernel/cpu_local.h"
 #include "kernel/events/pending_scan.h"
-#include "kernel/log.h"
 #include "kernel/sched/scheduler.h"
-#include "kernel/sync/spinlock.h"
 #include "xen/event_mask.h"
 #include "xen/hypercalls.h"
 #include "xen/shared_info.h"

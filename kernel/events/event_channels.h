@@ -4,9 +4,9 @@
 #pragma once
 #include <stdint.h>
 
+#include "base/error.h"
 #include "kernel/events/event_handle.h"
 #include "kernel/events/port_registry.h"
-#include "kernel/lib/error.h"
 
 namespace torpor::events {
 

@@ -3,8 +3,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "base/error.h"
 #include "kernel/events/event_handle.h"
-#include "kernel/lib/error.h"
 
 namespace torpor::events {
 

@@ -1,6 +1,6 @@
 #include "kernel/grant/grant_self_test.h"
 
-#include "kernel/log.h"
+#include "base/log.h"
 #include "kernel/memory.h"
 #include "xen/grants.h"
 #include "xen/p2m.h"

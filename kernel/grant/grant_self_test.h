@@ -2,7 +2,7 @@
 // page read-only to domain 0, reads the entry back, revokes it and checks the
 // ref is free again. Logs one line through klog and returns what went wrong.
 #pragma once
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::grant {
 

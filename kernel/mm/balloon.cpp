@@ -4,9 +4,9 @@
 
 #include "arch/x86_64/direct_map.h"
 #include "arch/x86_64/layout.h"
+#include "base/log.h"
 #include "kernel/boot_options.h"
 #include "kernel/device_hooks.h"
-#include "kernel/log.h"
 #include "kernel/memory.h"
 #include "kernel/mm/release_units.h"
 #include "kernel/time/clock.h"

@@ -6,7 +6,7 @@
 #pragma once
 #include <stddef.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::balloon {
 

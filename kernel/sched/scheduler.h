@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
+#include "base/spinlock.h"
 #include "kernel/sched/thread.h"
-#include "kernel/sync/spinlock.h"
 
 namespace torpor::sched {
 

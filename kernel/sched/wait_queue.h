@@ -3,8 +3,8 @@
 #pragma once
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
-#include "kernel/sync/spinlock.h"
+#include "base/error.h"
+#include "base/spinlock.h"
 
 namespace torpor::sched {
 

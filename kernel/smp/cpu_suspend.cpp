@@ -2,8 +2,8 @@
 
 #include "arch/x86_64/cpu_base.h"
 #include "arch/x86_64/jmpbuf.h"
+#include "base/log.h"
 #include "kernel/cpu_local.h"
-#include "kernel/log.h"
 #include "kernel/smp/pause.h"
 #include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"

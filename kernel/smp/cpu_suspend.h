@@ -5,7 +5,7 @@
 // returned 1; after a cancelled suspend they are still initialised and
 // VCPUOP_up alone lets each return from its VCPUOP_down.
 #pragma once
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::smp {
 

@@ -5,7 +5,7 @@
 #pragma once
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::smp {
 

@@ -2,18 +2,16 @@
 
 #include <errno.h>
 #include <malloc.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "arch/x86_64/direct_map.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/vcpu_context.h"
-#include "drivers/xenstore/client.h"
+#include "base/log.h"
+#include "base/panic.h"
 #include "kernel/cpu_local.h"
 #include "kernel/events/event_channels.h"
-#include "kernel/log.h"
-#include "kernel/panic.h"
 #include "kernel/sched/xen_hooks.h"
 #include "kernel/time/clock.h"
 #include "kernel/time/timers.h"
@@ -50,20 +48,6 @@ void run_queued_calls(uint32_t, void*) {
         __atomic_store_n(&call->done, true, __ATOMIC_RELEASE);
         if (waiter) waiter->wake_all();  // `call` may be gone once done is seen
     }
-}
-
-// Which vCPUs the toolstack wants online: cpu/<i>/availability = "online".
-unsigned count_available_vcpus(bool* online, unsigned capacity) {
-    unsigned present = 0;
-    for (unsigned i = 0; i < capacity; ++i) {
-        char path[48];
-        snprintf(path, sizeof(path), "cpu/%u/availability", i);
-        auto value = xenstore::read(path);
-        if (value.is_error()) break;
-        present = i + 1;
-        online[i] = value.value().equals("online");
-    }
-    return present;
 }
 
 uint64_t stack_top(const CpuLocal& c) {
@@ -129,14 +113,13 @@ Error init_this_cpu_ipi() {
     return Error::none;
 }
 
-ErrorOr<unsigned> start_secondaries() {
+ErrorOr<unsigned> start_secondaries(const VcpuSet& wanted) {
     cpu_local(0).online = true;
-    bool wanted[kMaxCpus] = {};
-    vcpus_present = count_available_vcpus(wanted, kMaxCpus);
+    vcpus_present = wanted.present < kMaxCpus ? wanted.present : kMaxCpus;
     if (vcpus_present == 0) vcpus_present = 1;
     unsigned online = 1;
     for (unsigned id = 1; id < vcpus_present; ++id) {
-        if (!wanted[id]) continue;
+        if (!wanted.online[id]) continue;
         Error e = start_vcpu(id);
         if (e != Error::none) {
             klog("smp: vcpu %u did not come up: %s", id, error_name(e));

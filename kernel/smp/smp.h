@@ -3,15 +3,23 @@
 #include <stdint.h>
 
 #include "arch/x86_64/vcpu_context.h"
-#include "kernel/lib/error.h"
+#include "base/error.h"
+#include "kernel/cpu_local.h"
 
 namespace torpor::smp {
 
+// The vCPUs to bring up: ids 0..present-1 exist, those with online[id] set are
+// started. The caller reads it from the toolstack (cpu/<i>/availability).
+struct VcpuSet {
+    unsigned present = 0;
+    bool online[kMaxCpus] = {};
+};
+
 // Binds the IPI port of the calling vCPU (the boot vCPU calls it at boot).
 Error init_this_cpu_ipi();
-// Starts every vCPU the toolstack marked online (cpu/<i>/availability) and
-// waits until each reports in. Returns how many vCPUs are online in total.
-ErrorOr<unsigned> start_secondaries();
+// Starts every secondary vCPU `wanted` marks online and waits until each
+// reports in. Returns how many vCPUs are online in total.
+ErrorOr<unsigned> start_secondaries(const VcpuSet& wanted);
 
 unsigned online_count();
 unsigned max_vcpus();  // vCPUs the domain has (online or not)

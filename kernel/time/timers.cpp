@@ -1,8 +1,8 @@
 #include "kernel/time/timers.h"
 
+#include "base/log.h"
 #include "kernel/cpu_local.h"
 #include "kernel/events/event_channels.h"
-#include "kernel/log.h"
 #include "kernel/time/clock.h"
 #include "xen/event_mask.h"
 #include "xen/hypercalls.h"

@@ -2,7 +2,7 @@
 #pragma once
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 #include "kernel/time/timer_queue.h"
 
 namespace torpor::timers {

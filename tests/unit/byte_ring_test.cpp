@@ -1,4 +1,4 @@
-#include "drivers/console/byte_ring.h"
+#include "base/byte_ring.h"
 
 #include <gtest/gtest.h>
 

@@ -20,7 +20,7 @@
 
 #include "drivers/xenstore/wire.h"
 #include "kernel/events/event_channels.h"
-#include "kernel/log.h"
+#include "base/log.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/time/clock.h"
 

@@ -7,7 +7,8 @@ import pathlib
 import re
 import sys
 
-from harness_results import Checker, read_console, read_steps, stamped_lines
+from harness_results import (Checker, all_console_logs, check_boot_self_tests, check_no_panic,
+                             check_serial, read_console, read_steps, stamped_lines)
 
 
 def guest_lines(log: str) -> list:
@@ -22,14 +23,23 @@ def counters(lines: list) -> list:
     return rows
 
 
-def main() -> int:
-    results = pathlib.Path(sys.argv[1])
-    c = Checker("torpor-smp")
+def check_counters(c: Checker, rows: list, cpus: list, what: str) -> None:
+    """The last two counter reports name exactly `cpus` and every one advanced."""
+    c.check(len(rows) >= 2, f"{what}: counter reports: {len(rows)} (>= 2)")
+    if len(rows) >= 2:
+        a, b = rows[-2], rows[-1]
+        c.check(sorted(b) == cpus, f"{what}: counters for cpus {sorted(b)} == {cpus}")
+        c.check(b and all(b[k] > a.get(k, 0) for k in b), f"{what}: all counters advance: {a} -> {b}")
+
+
+def check(c: Checker, results: pathlib.Path) -> None:
+    c.check_scenario_ran(results)
     steps = read_steps(results)
     c.check_steps(steps, ("create4", "selftest4", "counters4", "shutdown4", "create2", "ready2",
                           "counters2", "shutdown2"))
 
-    four = guest_lines(read_console(results, "smp4"))
+    log4 = read_console(results, "smp4")
+    four = guest_lines(log4)
     c.check(any(re.search(r"booted on Xen .* vcpus=4 of 4$", l) for l in four), "4 of 4 vCPUs online")
     for cpu in (1, 2, 3):
         c.check(f"smp: vcpu {cpu} up" in four, f"vcpu {cpu} reported its id")
@@ -43,22 +53,23 @@ def main() -> int:
     print(f"  {pause}")
     c.check(pause == "pause test: 100 rounds, 100 saw all 3 other vcpus parked, 100 with their "
             "counters frozen, 100 resumed all", "100 pauses: all parked, frozen, resumed")
-    rows = counters(four)
-    c.check(len(rows) >= 2, f"counter reports: {len(rows)}")
-    if len(rows) >= 2:
-        a, b = rows[-2], rows[-1]
-        c.check(sorted(b) == [0, 1, 2, 3], f"counters for cpus {sorted(b)}")
-        c.check(all(b[k] > a.get(k, 0) for k in b), f"all counters advance: {a} -> {b}")
+    check_counters(c, counters(four), [0, 1, 2, 3], "4 vCPUs")
 
-    two = guest_lines(read_console(results, "smp2"))
+    log2 = read_console(results, "smp2")
+    two = guest_lines(log2)
     c.check(any(re.search(r"booted on Xen .* vcpus=2 of 4$", l) for l in two),
             "maxvcpus=4, vcpus=2: exactly 2 online")
-    rows = counters(two)
-    c.check(bool(rows) and sorted(rows[-1]) == [0, 1], "counters only on cpu0 and cpu1")
-    if len(rows) >= 2:
-        c.check(all(rows[-1][k] > rows[-2].get(k, 0) for k in rows[-1]), "both counters advance")
-    c.check("PANIC" not in "\n".join(four + two), "no panic")
-    return c.finish()
+    check_counters(c, counters(two), [0, 1], "maxvcpus=4, vcpus=2")
+    check_boot_self_tests(c, log4)
+    check_boot_self_tests(c, log2)
+    check_no_panic(c, all_console_logs(results))
+    check_serial(c, results)
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    return Checker("torpor-smp").run(lambda c: check(c, pathlib.Path(sys.argv[1])))
 
 
 if __name__ == "__main__":

@@ -114,6 +114,27 @@ wait_console() {
   return 1
 }
 
+# running_or_blocked NAME [TIMEOUT]: NAME exists and Xen runs it: its `xl list`
+# state shows r (running) or b (blocked). Fails at once when it is gone,
+# shut down (s), crashed (c) or dying (d); a paused (p) domain, or one whose
+# vCPUs wait for a CPU (no flag at all), is polled until TIMEOUT seconds
+# (default 10) pass.
+running_or_blocked() {
+  local end state
+  end=$(($(now_ms) + ${2:-10} * 1000))
+  while :; do
+    state=$(bounded 15 xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    echo "$1: state ${state:-gone}"
+    case $state in
+      "" | *[scd]*) return 1 ;;
+      *p*) ;;
+      *[rb]*) return 0 ;;
+    esac
+    [ "$(now_ms)" -lt "$end" ] || return 1
+    sleep 0.2
+  done
+}
+
 # guests: names of all domains except Domain-0.
 guests() { bounded 20 xl list | awk 'NR > 1 && $2 != 0 { print $1 }'; }
 

@@ -53,8 +53,9 @@ cat > /tmp/dying-receiver.sh <<'RCV'
 receiver=$$
 (
   i=0
-  while [ $i -lt 1200 ]; do
+  while [ $i -lt 2400 ]; do  # 2 minutes at most
     [ "$(xenstore-read /local/domain/$1/data/suspend-count 2>/dev/null)" = "$2" ] && break
+    sleep 0.05
     i=$((i + 1))
   done
   kill -STOP $receiver
@@ -69,7 +70,7 @@ failed_migration() {
   local dom; dom=$(domid $NAME)
   step "migrate-killed-$1" 180 xl migrate --live -s "" $NAME "sh /tmp/dying-receiver.sh $dom $((k + 1))"
   local rc=$?  # expected non-zero
-  step "still-running-$1" 20 sh -c "xl list $NAME | awk 'NR == 2 { print \$5 }' | grep -qv s"
+  step "still-running-$1" 30 running_or_blocked $NAME 10
   after_op migrate-killed 1 $(( rc == 0 ))
 }
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor {
 

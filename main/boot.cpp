@@ -1,19 +1,19 @@
 // The boot sequence, one call per subsystem.
-#include "kernel/boot.h"
+#include "arch/x86_64/kernel_entry.h"
 
 #include "arch/x86_64/layout.h"
+#include "base/log.h"
+#include "base/panic.h"
 #include "drivers/console/pv_console.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/cpu_local.h"
 #include "kernel/events/event_channels.h"
-#include "kernel/kernel_main.h"
-#include "kernel/log.h"
 #include "kernel/memory.h"
-#include "kernel/panic.h"
 #include "kernel/sched/xen_hooks.h"
 #include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 #include "kernel/time/timers.h"
+#include "main/kernel_main.h"
 #include "xen/event_mask.h"
 #include "xen/p2m.h"
 #include "xen/shared_info.h"
@@ -35,7 +35,8 @@ void check(Error e, const char* what) {
 
 }  // namespace
 
-void kernel_start(start_info* si) {
+// Entered from arch_start (declared in arch/x86_64/kernel_entry.h).
+extern "C" void kernel_start(start_info* si) {
     uint64_t boot_entry_ns;
     check(install_cpu_local(0), "per-CPU data for vCPU 0");
     if (long rc = xen::map_shared_info(si->shared_info))

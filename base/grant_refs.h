@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/lib/error.h"
+#include "base/error.h"
 
 namespace torpor::grant {
 

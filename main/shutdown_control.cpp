@@ -1,10 +1,10 @@
-#include "kernel/shutdown_control.h"
+#include "main/shutdown_control.h"
 
+#include "base/log.h"
 #include "drivers/xenstore/client.h"
-#include "kernel/log.h"
-#include "kernel/panic.h"
 #include "kernel/shutdown_request.h"
 #include "xen/abi.h"
+#include "xen/domain_shutdown.h"
 
 namespace torpor::shutdown_control {
 
@@ -28,13 +28,13 @@ void on_shutdown_key_changed(const char*, void*) {
     switch (request) {
         case ShutdownRequest::poweroff:
             klog("torpor: shutdown requested: poweroff");
-            shutdown_domain(SHUTDOWN_poweroff);
+            xen::shutdown_domain(SHUTDOWN_poweroff);
         case ShutdownRequest::reboot:
             klog("torpor: shutdown requested: reboot");
-            shutdown_domain(SHUTDOWN_reboot);
+            xen::shutdown_domain(SHUTDOWN_reboot);
         case ShutdownRequest::crash:
             klog("torpor: shutdown requested: crash");
-            shutdown_domain(SHUTDOWN_crash);
+            xen::shutdown_domain(SHUTDOWN_crash);
         case ShutdownRequest::suspend:
             if (suspend_handler) {
                 klog("torpor: shutdown requested: suspend");

@@ -1,4 +1,4 @@
-#include "kernel/grant/grant_refs.h"
+#include "base/grant_refs.h"
 
 namespace torpor::grant {
 

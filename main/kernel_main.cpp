@@ -1,22 +1,22 @@
 // After boot: announce ourselves, start the control services, run the app.
-#include "kernel/kernel_main.h"
+#include "main/kernel_main.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/log.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/app.h"
 #include "kernel/boot_options.h"
 #include "kernel/grant/grant_self_test.h"
-#include "kernel/log.h"
 #include "kernel/mm/balloon.h"
 #include "kernel/sched/scheduler.h"
-#include "kernel/shutdown_control.h"
 #include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 #include "kernel/version.h"
-#include "xen/grants.h"
+#include "main/shutdown_control.h"
 #include "suspend/suspend.h"
+#include "xen/grants.h"
 #include "xen/hypercalls.h"
 #include "xen/p2m_frame_list.h"
 
@@ -35,6 +35,20 @@ int read_domain_id() {
     return atoi(value.value().c_str());
 }
 
+// Which vCPUs the toolstack wants online: cpu/<i>/availability = "online".
+smp::VcpuSet read_wanted_vcpus() {
+    smp::VcpuSet wanted;
+    for (unsigned i = 0; i < kMaxCpus; ++i) {
+        char path[48];
+        snprintf(path, sizeof(path), "cpu/%u/availability", i);
+        auto value = xenstore::read(path);
+        if (value.is_error()) break;
+        wanted.present = i + 1;
+        wanted.online[i] = value.value().equals("online");
+    }
+    return wanted;
+}
+
 }  // namespace
 
 void kernel_main(const BootReport& boot) {
@@ -42,7 +56,7 @@ void kernel_main(const BootReport& boot) {
     long version = xen::xen_version(XENVER_version, nullptr);
     int domid = read_domain_id();  // the first xenstore round trip
     uint64_t domid_read_ns = clock::monotonic_ns();
-    auto online = smp::start_secondaries();
+    auto online = smp::start_secondaries(read_wanted_vcpus());
     uint64_t vcpus_up_ns = clock::monotonic_ns();
     if (online.is_error()) klog("smp: bring-up failed: %s", error_name(online.error()));
     printf("torpor %s: booted on Xen %ld.%ld as domain %d, nr_pages=%lu (%lu MiB), "
@@ -57,10 +71,11 @@ void kernel_main(const BootReport& boot) {
     else
         (void)grant::run_self_test();
 
-    if (Error e = xen::publish_p2m(); e != Error::none)
+    if (Error e = xen::publish_p2m(memory::allocate_frames); e != Error::none)
         klog("p2m: not published (%s): save and migration will fail", error_name(e));
     if (Error e = balloon::init(); e != Error::none)
         klog("balloon: not available: %s", error_name(e));
+    shutdown_control::set_suspend_handler(suspend::suspend_now);
     if (Error e = suspend::init(boot.si); e != Error::none)
         klog("suspend: not available: %s", error_name(e));
     if (Error e = shutdown_control::start(); e != Error::none)

@@ -1,24 +1,25 @@
-#include "kernel/log.h"
+#include "base/log.h"
 
 #include <stdio.h>
-
-#include "xen/hypercalls.h"
 
 namespace torpor {
 
 namespace {
 
-void early_console_write(const char* text, size_t length) {
-    // Only reaches Xen's console on hypervisors that let a domU write there
-    // (debug builds); otherwise it fails with -EPERM and we carry on.
-    (void)xen::console_io_write(text, unsigned(length));
-}
+void drop_output(const char*, size_t) {}
 
-LogSink current_sink = early_console_write;
+LogSink early_sink = drop_output;
+LogSink current_sink = drop_output;
 
 }  // namespace
 
-void set_log_sink(LogSink sink) { current_sink = sink ? sink : early_console_write; }
+void set_early_log_sink(LogSink sink) {
+    LogSink previous = early_sink;
+    early_sink = sink ? sink : drop_output;
+    if (current_sink == previous) current_sink = early_sink;
+}
+
+void set_log_sink(LogSink sink) { current_sink = sink ? sink : early_sink; }
 
 void log_write(const char* text, size_t length) { current_sink(text, length); }
 

@@ -1,0 +1,495 @@
+#!/usr/bin/env python3
+"""Self-test of the harness checkers, without QEMU: every checker must FAIL
+(non-zero exit and a FAIL line) on an empty, a missing and a cut-short result
+directory, and on small synthetic runs with one fault planted; and PASS on the
+same synthetic run without the fault, so that it is not simply always failing.
+
+Checkers are found by glob (tools/harness/check_*.py, plus tools/bench_report.py
+--check); a new checker is covered by the empty/missing/cut-short cases at
+once. CHECKERS holds what some need beyond RESULTDIR (extra arguments, the
+scenario directory's name); BUILDERS a synthetic passing run per scenario
+(a checker without one only gets the generic cases, and a note says so).
+"""
+import datetime
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HARNESS = pathlib.Path(__file__).resolve().parent
+VERSION = "0.1.0"
+
+
+def discovered_checkers() -> dict:
+    """script path -> (scenario directory name, extra arguments after RESULTDIR)."""
+    found = {p.resolve(): (p.stem[len("check_"):].replace("_", "-"), [])
+             for p in HARNESS.glob("check_*.py")}
+    for path, (scenario, extra) in CHECKERS.items():
+        found[(HARNESS / path).resolve()] = (scenario, extra)
+    return dict(sorted(found.items()))
+
+
+# Checkers (paths from tools/harness) that need more than RESULTDIR, or whose
+# scenario directory is not named after them.
+CHECKERS = {
+    "check_torpor_boot.py": ("torpor-boot", [VERSION]),
+    "../bench_report.py": ("bench-smoke", ["{scratch}/bench-out", "--check"]),
+}
+
+# --- a synthetic guest console ------------------------------------------------
+
+T0 = 1795850781.0  # dom0's clock at the start of the synthetic runs (2026)
+
+
+class Console:
+    """Lines as xenconsoled writes them ("[YYYY-MM-DD HH:MM:SS] text"), on a
+    clock that heartbeats advance by 100 ms; mono_ns is the guest's clock."""
+
+    def __init__(self, t: float = T0, mono_ns: int = 10_000_000_000):
+        self.t, self.mono, self.lines, self.beat = t, mono_ns, [], 0
+
+    def say(self, *texts):
+        for text in texts:
+            stamp = datetime.datetime.fromtimestamp(self.t, datetime.timezone.utc)
+            self.lines.append(f"[{stamp:%Y-%m-%d %H:%M:%S}] {text}")
+        return self
+
+    def wait(self, seconds: float):
+        self.t += seconds
+        self.mono += int(seconds * 1e9)
+        return self
+
+    def beats(self, n: int):
+        for _ in range(n):
+            self.wait(0.1)
+            self.say(f"heartbeat {self.beat} mono_ns={self.mono} wall_ns={int(self.t * 1e9)}")
+            self.beat += 1
+        return self
+
+    def boot(self, domid: int, vcpus: int = 1, maxvcpus: int = 0, pages: int = 16384):
+        self.say("Logfile Opened", *(f"smp: vcpu {i} up" for i in range(1, vcpus)))
+        self.say(f"torpor {VERSION}: booted on Xen 4.17 as domain {domid}, nr_pages={pages} "
+                 f"({pages // 256} MiB), free_pages={pages - 176}, vcpus={vcpus} of {maxvcpus or vcpus}",
+                 "grant table: 4 frames, 2048 refs; self-test ok",
+                 "balloon: suspend-time balloon on",
+                 "suspend: ready (toolstack multiprocessor suspend: 1)",
+                 "torpor: ready (boot took 50568 us from kernel entry: memory=20209 devices=1810 "
+                 "first-xenstore-reply=2137 vcpus=17377 services=9033)",
+                 "app: memory region 262144 bytes, checksum=56eb1709701efe29",
+                 "event-wait: waiting on port 5",
+                 "watch data/ping fired: (not found)",
+                 "transaction committed: data/tx-a=alpha-16106 data/tx-b=beta-16106 attempts=1")
+        return self
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def write(path: pathlib.Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def write_steps(d: pathlib.Path, names, rcs=None) -> None:
+    rcs = rcs or {}
+    write(d / "steps.tsv", "step\trc\tms\n" + "".join(f"{n}\t{rcs.get(n, 0)}\t150\n" for n in names))
+
+
+# --- synthetic passing runs, one per scenario ---------------------------------
+
+def build_torpor_boot(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    write(d / "domid", "1\n")
+    write(d / "memory_mb", "64\n")
+    write_steps(d, ("create", "ready", "unknown_request", "unknown_logged", "shutdown", "gone"))
+    log = Console().boot(1).say("demo: running").beats(6)
+    log.say('torpor: unknown shutdown request "frobnicate" ignored').beats(6)
+    log.say("torpor: shutdown requested: poweroff")
+    write(d / "console/guest-torpor.log", log.text())
+
+
+def build_torpor_core(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    write(d / "domid", "2\n")
+    write(d / "domid_after_reboot", "3\n")
+    write(d / "heartbeat_window", "5 56 5110\n")
+    write(d / "tx-a", "alpha-16106\n")
+    write(d / "tx-b", "beta-16106\n")
+    write_steps(d, ("create", "ready", "ping", "ping_seen", "console_input", "console_echo",
+                    "invalidate", "stale_wait", "unknown_request", "unknown_logged", "reboot",
+                    "rebooted", "ready_again", "shutdown", "gone"))
+    log = Console().boot(2).say("demo: running").beats(30)
+    log.say('watch data/ping fired: value="hello"').beats(10)
+    log.say('console: echo "hello torpor"', 'console: echo "invalidate-event"',
+            "console: invalidated port 5: none", 'event-wait: port 5 returned "stale handle"')
+    log.beats(10).say('torpor: unknown shutdown request "frobnicate" ignored').beats(10)
+    log.say("torpor: shutdown requested: reboot").wait(2)
+    log.boot(3).say("demo: running").beats(5).say("torpor: shutdown requested: poweroff")
+    write(d / "console/guest-core.log", log.text())
+
+
+def build_torpor_smp(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    write_steps(d, ("create4", "selftest4", "counters4", "shutdown4", "create2", "ready2",
+                    "counters2", "shutdown2"))
+    log = Console().boot(4, vcpus=4)
+    log.say(*(f"ipi ping-pong cpu{a}<->cpu{b}: 1000 round trips in 90000 us"
+              for a, b in ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))))
+    log.say("pause test: 100 rounds, 100 saw all 3 other vcpus parked, 100 with their counters "
+            "frozen, 100 resumed all", "smp self-test done", "demo: running")
+    for n in range(1, 4):
+        log.beats(10).say(f"counters: cpu0={n * 100} cpu1={n * 200} cpu2={n * 300} cpu3={n * 400}")
+    write(d / "console/guest-smp4.log", log.say("torpor: shutdown requested: poweroff").text())
+    log = Console(T0 + 10).boot(5, vcpus=2, maxvcpus=4).say("smp self-test done", "demo: running")
+    for n in range(1, 3):
+        log.beats(10).say(f"counters: cpu0={n * 100} cpu1={n * 200}")
+    write(d / "console/guest-smp2.log", log.say("torpor: shutdown requested: poweroff").text())
+
+
+# (operation, cancelled, log the guest resumes in): as the scenario's first five
+SUSPEND_OPS = [("save-restore", 0, "s"), ("save-c", 1, "s"), ("migrate", 0, "s--incoming"),
+               ("migrate-live", 0, "s--incoming"), ("migrate-killed", 1, "s--incoming")]
+
+
+def build_torpor_suspend(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    names, rcs = ["create", "ready"], {}
+    for k, (op, _, _) in enumerate(SUSPEND_OPS, 1):
+        names += [f"{op}-0", f"resumed-{k}", f"ping-{k}", f"type-{k}", f"echoed-{k}", f"watched-{k}"]
+    rcs["migrate-killed-0"] = 1  # the receiver is killed on purpose
+    write_steps(d, names + ["still-running-0", "shutdown"], rcs)
+    write(d / "ops.tsv", "k\top\tcancelled\trc\n" + "".join(
+        f"{k}\t{op}\t{c}\t0\n" for k, (op, c, _) in enumerate(SUSPEND_OPS, 1)))
+    write(d / "op_count", f"{len(SUSPEND_OPS)}\n")
+    write(d / "images.tsv", "k\tbytes\n1\t4341632\n")
+
+    logs = {"s": Console().boot(6, vcpus=4).say("smp self-test done", "demo: running")}
+    current = logs["s"].beats(12)
+    for k, (op, cancelled, where) in enumerate(SUSPEND_OPS, 1):
+        current.say("torpor: shutdown requested: suspend", f"app: suspending (#{k}) at mono_ns={current.mono}")
+        current.wait(0.5)
+        if not cancelled:  # a new domain: its console log is opened afresh
+            nxt = logs.setdefault(where, Console())
+            nxt.t, nxt.mono, nxt.beat = current.t, current.mono, current.beat
+            current = nxt.say("Logfile Opened")
+        current.say("balloon: gave 15359 frames (59 MiB; 29 whole 2 MiB regions, 29 of them as one "
+                    "extent) back to Xen for the suspend (unmap 6709 us, decrease_reservation 23954 us)")
+        current.beats(1).say(
+            f"app: timer armed before suspend {k} fired at or after its deadline (late by 21 ms)",
+            "balloon: 15359 frames back (0 adopted, 15359 populated; 29 whole 2 MiB regions, 29 of "
+            "them as one extent; populate_physmap 3018 us, map 16044 us)",
+            f"app: resumed (#{k}) cancelled={cancelled} downtime_ms=500 mono_ns={current.mono} "
+            "checksum=56eb1709701efe29 unchanged",
+            f"suspend #{k}: {'cancelled' if cancelled else 'resumed in a new domain'} "
+            f"(hypercall returned {cancelled}), downtime 500 ms",
+            f"suspend #{k} path (us): app=2132 xenstore=75 devices=34805 cpus=822 total=38438",
+            f"resume #{k} path (us): remap=960 events=661 cpus=4406 devices=27984 total=48226",
+            f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5")
+        current.beats(3).say(f'watch data/ping fired: value="after-{k}"')
+        current.beats(3).say(f'console: echo "echo-{k}"').beats(3)
+    current.say("torpor: shutdown requested: poweroff")
+    for name, log in logs.items():
+        write(d / f"console/guest-{name}.log", log.text())
+
+
+def build_linux_baseline(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    write_steps(d, ("create", "ready", "ticks", "save", "restore", "restore-ticks", "migrate",
+                    "migrate-ticks", "migrate-live", "migrate-live-ticks", "checkpoint",
+                    "checkpoint-ticks", "list", "destroy", "gone"))
+    # (operation, highest tick before it, at its end, after waiting)
+    ops = [("restore", 10, 12, 14), ("migrate", 20, 25, 41), ("migrate-live", 50, 55, 60),
+           ("checkpoint", 65, 70, 75)]
+    write(d / "ticks.tsv", "op\tbefore\tend\tafter\n" + "".join(
+        "%s\t%d\t%d\t%d\n" % row for row in ops))
+    first = Console().say("Logfile Opened", "linux-baseline ready")
+    for n in range(0, 41):
+        first.wait(0.1).say(f"linux-baseline tick {n}")
+    second = Console(first.t + 1).say("Logfile Opened")
+    for n in range(41, 80):
+        second.wait(0.1).say(f"linux-baseline tick {n}")
+    write(d / "console/guest-linux.log", first.text())
+    write(d / "console/guest-linux--incoming.log", second.text())
+
+
+def build_bench(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    rows = ["guest\trep\tmetric\tvalue"]
+    for guest in ("torpor", "torpor-noballoon", "linux", "torpor-16m"):
+        for metric, value in (("boot_ms", 90), ("save_ms", 840), ("image_bytes", 5637487),
+                              ("restore_ms", 700), ("migrate_live_ms", 4950)):
+            rows.append(f"{guest}\t1\t{metric}\t{value}")
+    write(d / "bench.tsv", "\n".join(rows) + "\n")
+    for guest in ("torpor", "torpor-noballoon", "torpor-16m"):
+        log = Console().boot(28, vcpus=2).say("demo: running").beats(5)
+        for k in (1, 2):
+            log.say(f"app: suspending (#{k}) at mono_ns={log.mono}").wait(0.5).say(
+                "Logfile Opened",
+                f"app: resumed (#{k}) cancelled=0 downtime_ms=346 mono_ns={log.mono} checksum=0 unchanged",
+                f"suspend #{k}: resumed in a new domain (hypercall returned 0), downtime 346 ms",
+                f"suspend #{k} path (us): app=3943 devices=112635 total=118454",
+                f"resume #{k} path (us): remap=1357 devices=61628 total=84538").beats(5)
+        write(d / f"console-{guest}-1.log", log.text())
+    log = Console().say("Logfile Opened", "linux-baseline ready")
+    for n in range(20):
+        log.wait(0.1).say(f"linux-baseline tick {n}")
+    write(d / "console-linux-1.log", log.text())
+
+
+BUILDERS = {
+    "torpor-boot": build_torpor_boot,
+    "torpor-core": build_torpor_core,
+    "torpor-smp": build_torpor_smp,
+    "torpor-suspend": build_torpor_suspend,
+    "linux-baseline": build_linux_baseline,
+    "bench-smoke": build_bench,
+}
+
+# --- the serial log and result directories ------------------------------------
+
+XEN_CRASH = "(XEN) Domain 7 (vcpu#0) crashed on cpu#1:"
+XEN_PANIC = "(XEN) Panic on CPU 0:"
+DOM0_OOPS = "[  101.123456] BUG: kernel NULL pointer dereference, address: 0000000000000008"
+
+
+def serial_log(scenario: str, planted: dict = None) -> str:
+    """A serial.log of a boot that ran `earlier`, the scenario and `later`,
+    with harmless lines that look alarming; planted: scenario -> extra lines
+    inside its section."""
+    planted = planted or {}
+    lines = ["(XEN) Xen version 4.17.5 (Debian 4.17.5+72-g01140da4e8-1) debug=n",
+             "(XEN) d0 has maximum 416 PIRQs", "(XEN) Freed 668kB init memory",
+             "@@harness dom0 ready t=4840ms; payload limit 1455s"]
+    for name in ("earlier", scenario, "later"):
+        lines += [f"@@harness scenario {name} start (limit 600s)", *planted.get(name, []),
+                  "Parsing config from /tmp/x.cfg", "@@harness step create rc=0 ms=3830",
+                  "libxl: error: libxl_utils.c:505:libxl_read_exactly: file/stream truncated",
+                  "Migration failed, resuming at sender.", "Domain 1 has been shut down, reason code 0",
+                  f"@@harness scenario {name} rc=0 ms=5690"]
+    lines += ["@@harness scenarios failed: 0 of 3", "[  268.828607] reboot: Restarting system",
+              "(XEN) Hardware Dom0 shutdown: rebooting machine"]
+    return "".join(l + "\r\r\n" for l in lines)
+
+
+def build_run(root: pathlib.Path, scenario: str) -> pathlib.Path:
+    """root/serial.log and root/SCENARIO/ of a good run; returns the latter."""
+    d = root / scenario
+    d.mkdir(parents=True)
+    BUILDERS[scenario](d)
+    write(root / "serial.log", serial_log(scenario))
+    return d
+
+
+def cut_in_half(path: pathlib.Path) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:len(lines) // 2]))
+
+
+def build_generic_cut_short(root: pathlib.Path, scenario: str) -> pathlib.Path:
+    """Any scenario cut off by its time limit after the guest booted: a few
+    steps, a few console lines, rc 124, a serial log that stops mid-scenario."""
+    d = root / scenario
+    write(d / "rc", "124\n")
+    write_steps(d, ("create", "ready"))
+    text = Console().boot(1).say("demo: running").beats(3).text()
+    for guest in ("torpor", scenario, scenario.split("-")[-1]):
+        write(d / f"console/guest-{guest}.log", text)
+    serial = serial_log(scenario)
+    write(root / "serial.log", serial[:serial.index(f"@@harness scenario {scenario} rc=")])
+    return d
+
+
+# --- faults planted in a good run ---------------------------------------------
+
+def console_logs(d: pathlib.Path) -> list:
+    return sorted(d.glob("console/*.log")) + sorted(d.glob("console-*.log"))
+
+
+def append_to_first_log(line: str):
+    def plant(d: pathlib.Path) -> None:
+        log = console_logs(d)[0]
+        log.write_text(log.read_text() + line + "\n")
+    return plant
+
+
+def in_serial(section: str, line: str):
+    def plant(d: pathlib.Path) -> None:
+        write(d.parent / "serial.log", serial_log(d.name, {section or d.name: [line]}))
+    return plant
+
+
+def edit_logs(old: str, new: str):
+    """Replaces `old` in every console log (old must occur in one)."""
+    def plant(d: pathlib.Path) -> None:
+        hits = 0
+        for log in console_logs(d):
+            text = log.read_text()
+            hits += text.count(old)
+            log.write_text(text.replace(old, new))
+        assert hits, f"fixture has no {old!r}"
+    return plant
+
+
+def drop_lines(fragment: str):
+    def plant(d: pathlib.Path) -> None:
+        for log in console_logs(d):
+            log.write_text("".join(l for l in log.read_text().splitlines(keepends=True)
+                                   if fragment not in l))
+    return plant
+
+
+def replace_file(name: str, text):
+    def plant(d: pathlib.Path) -> None:
+        if text is None:
+            (d / name).unlink()
+        else:
+            write(d / name, text)
+    return plant
+
+
+def shift_one_heartbeat(seconds: float):
+    def plant(d: pathlib.Path) -> None:
+        log = console_logs(d)[0]
+        lines = log.read_text().splitlines()
+        i = next(i for i, l in enumerate(lines) if "] heartbeat " in l)
+        head, wall = lines[i].rsplit("wall_ns=", 1)
+        lines[i] = f"{head}wall_ns={int(wall) + int(seconds * 1e9)}"
+        log.write_text("\n".join(lines) + "\n")
+    return plant
+
+
+TORPOR_FAULTS = [
+    ("grant self-test line missing", drop_lines("self-test ok")),
+    ("grant self-test failed", edit_logs("refs; self-test ok", "refs; self-test ok\n[2026-11-28 "
+                                         "07:26:21] grant table: self-test failed: entry fields "
+                                         "(protocol_error)")),
+]
+GENERIC_FAULTS = [
+    ("an untimestamped torpor PANIC line", append_to_first_log("torpor: PANIC: trap 14 (planted)")),
+    ("a timestamped Linux panic", append_to_first_log("[2026-11-28 07:26:23] Kernel panic - not syncing: planted")),
+    ("Xen crashed a guest during this scenario", in_serial(None, XEN_CRASH)),
+    ("Xen panicked during another scenario", in_serial("earlier", XEN_PANIC)),
+    ("dom0 oopsed during another scenario", in_serial("later", DOM0_OOPS)),
+    ("no serial.log", lambda d: (d.parent / "serial.log").unlink()),
+    ("scenario timed out (rc 124)", replace_file("rc", "124\n")),
+]
+FAULTS = {
+    "torpor-boot": TORPOR_FAULTS + [
+        ("poweroff never handled", drop_lines("shutdown requested: poweroff")),
+        ("domid file missing", replace_file("domid", None))],
+    "torpor-core": TORPOR_FAULTS + [
+        ("no heartbeats", drop_lines("] heartbeat ")),
+        ("a heartbeat lost", drop_lines("] heartbeat 7 ")),
+        ("empty heartbeat window", replace_file("heartbeat_window", "0 0 0\n")),
+        ("heartbeat window missing", replace_file("heartbeat_window", None)),
+        ("wall clock 3.1 s off in one heartbeat", shift_one_heartbeat(3.1))],
+    "torpor-smp": TORPOR_FAULTS + [
+        ("vcpus=2 domain logged no counters", lambda d: write(
+            d / "console/guest-smp2.log", Console().boot(5, vcpus=2, maxvcpus=4).text()))],
+    "torpor-suspend": TORPOR_FAULTS + [
+        ("no heartbeats", drop_lines("] heartbeat ")),
+        ("a heartbeat lost", drop_lines("] heartbeat 20 ")),
+        ("wall clock 3.1 s off in one heartbeat", shift_one_heartbeat(3.1)),
+        ("a suspend step failed", edit_logs("suspend #2 path (us)", "suspend #2: step devices failed: "
+                                            "timed_out\n[2026-11-28 07:27:00] suspend #2 path (us)")),
+        ("a cancel reported as a new domain", edit_logs("suspend #2: cancelled (hypercall returned 1)",
+                                                        "suspend #2: resumed in a new domain (hypercall returned 0)")),
+        ("op_count missing (scenario did not reach its end)", replace_file("op_count", None)),
+        ("no save image recorded", replace_file("images.tsv", "k\tbytes\n")),
+        ("ops.tsv empty", replace_file("ops.tsv", "k\top\tcancelled\trc\n"))],
+    "linux-baseline": [
+        ("a tick repeated", edit_logs("linux-baseline tick 30\n", "linux-baseline tick 30\n"
+                                      "[2026-11-28 07:26:23] linux-baseline tick 30\n"))],
+    "bench-smoke": TORPOR_FAULTS + [
+        ("no Linux console log", lambda d: (d / "console-linux-1.log").unlink()),
+        ("a suspend step failed", edit_logs("suspend #1 path (us)", "suspend #1: step devices failed: "
+                                            "timed_out\n[2026-11-28 07:27:00] suspend #1 path (us)"))],
+}
+# Harmless faults: the run must still pass (the serial scan is scoped).
+HARMLESS = [
+    ("Xen crashed a guest during another scenario", in_serial("earlier", XEN_CRASH)),
+]
+# ... and per scenario: a heartbeat's wall clock 1.9 s off (offsets are taken
+# from the middle of dom0's whole-second stamp: at most 2.4 s, within 2.5 s).
+HARMLESS_FOR = {
+    "torpor-core": [("wall clock 1.9 s off in one heartbeat", shift_one_heartbeat(1.9))],
+    "torpor-suspend": [("wall clock 1.9 s off in one heartbeat", shift_one_heartbeat(1.9))],
+}
+
+
+# --- running the checkers -----------------------------------------------------
+
+def run_checker(script: pathlib.Path, extra: list, results: pathlib.Path, scratch: pathlib.Path):
+    args = [a.replace("{scratch}", str(scratch)) for a in extra]
+    done = subprocess.run([sys.executable, str(script), str(results), *args],
+                          capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stdout + done.stderr
+
+
+class CheckerSelfTest(unittest.TestCase):
+
+    def expect(self, script, extra, results, scratch, passing: bool, case: str):
+        rc, out = run_checker(script, extra, results, scratch)
+        fails = [l for l in out.splitlines() if l.startswith("FAIL ")]
+        with self.subTest(checker=script.name, case=case):
+            if passing:
+                self.assertTrue(rc == 0 and not fails, f"{script.name} should PASS on {case}: "
+                                f"rc={rc}\n{out[-3000:]}")
+            else:
+                self.assertTrue(rc != 0 and fails, f"{script.name} should FAIL on {case}: "
+                                f"rc={rc}\n{out[-3000:]}")
+
+    def each(self, body):
+        for script, (scenario, extra) in discovered_checkers().items():
+            with tempfile.TemporaryDirectory() as tmp:
+                body(script, scenario, extra, pathlib.Path(tmp))
+
+    def test_empty_result_directory_fails(self):
+        def body(script, scenario, extra, tmp):
+            (tmp / "res" / scenario).mkdir(parents=True)
+            self.expect(script, extra, tmp / "res" / scenario, tmp, False, "an empty directory")
+        self.each(body)
+
+    def test_missing_result_directory_fails(self):
+        def body(script, scenario, extra, tmp):
+            self.expect(script, extra, tmp / "res" / scenario, tmp, False, "a missing directory")
+        self.each(body)
+
+    def test_generic_cut_short_run_fails(self):
+        def body(script, scenario, extra, tmp):
+            d = build_generic_cut_short(tmp / "res", scenario)
+            self.expect(script, extra, d, tmp, False, "a run cut off after boot")
+        self.each(body)
+
+    def test_synthetic_runs(self):
+        """Good run passes; cut short or with a planted fault, it fails."""
+        def body(script, scenario, extra, tmp):
+            if scenario not in BUILDERS:
+                print(f"NOTE: no synthetic run for {script.name} ({scenario}): only the empty, "
+                      "missing and cut-short cases ran", file=sys.stderr)
+                return
+            cases = [("a good run", None, True)]
+            cases += [(f"a good run with {what}", plant, True)
+                      for what, plant in HARMLESS + HARMLESS_FOR.get(scenario, [])]
+            cases += [("console logs cut in half", lambda d: [cut_in_half(p) for p in console_logs(d)],
+                       False),
+                      ("tables (*.tsv) cut in half", lambda d: [cut_in_half(p) for p in d.glob("*.tsv")],
+                       False),
+                      ("every file cut in half", lambda d: [cut_in_half(p) for p in d.parent.rglob("*")
+                                                            if p.is_file()], False)]
+            cases += [(f"a run with {what}", plant, False)
+                      for what, plant in GENERIC_FAULTS + FAULTS.get(scenario, [])]
+            for i, (case, plant, passing) in enumerate(cases):
+                root = tmp / f"run{i}"
+                d = build_run(root, scenario)
+                if plant:
+                    plant(d)
+                self.expect(script, extra, d, tmp, passing, case)
+                shutil.rmtree(root)
+        self.each(body)
+
+
+if __name__ == "__main__":
+    unittest.main()
