@@ -55,6 +55,7 @@ set(kernel_sources
   arch/x86_64/traps.cpp
   arch/x86_64/vcpu_context.cpp
   xen/grants.cpp
+  xen/m2p_coverage.cpp
   xen/p2m.cpp
   xen/p2m_frame_list.cpp
   xen/p2m_publish.cpp
@@ -94,6 +95,8 @@ set(kernel_sources
   drivers/xenstore/client.cpp
   drivers/xenstore/wire.cpp
   suspend/app_hooks.cpp
+  suspend/fault_injection.cpp
+  suspend/fault_plan.cpp
   suspend/suspend.cpp
   suspend/suspend_sequence.cpp
   suspend/xen_steps.cpp

@@ -60,8 +60,8 @@ void before_suspend(void*) {
 }
 
 struct AdvanceCheck {
-    unsigned suspend_number;
-    uint64_t at_resume[kMaxCpus];
+    char label[48];
+    uint64_t at_start[kMaxCpus];
 };
 
 // Every vCPU that is online must be running threads again after the resume.
@@ -76,23 +76,18 @@ void advance_check_thread(void* arg) {
     for (unsigned cpu = 0; cpu < kMaxCpus; ++cpu) {
         if (!smp::is_online(cpu)) continue;
         ++online;
-        advanced += later[cpu] > c->at_resume[cpu];
+        advanced += later[cpu] > c->at_start[cpu];
         n += snprintf(detail + n, sizeof(detail) - size_t(n), " cpu%u+%" PRIu64, cpu,
-                      later[cpu] - c->at_resume[cpu]);
+                      later[cpu] - c->at_start[cpu]);
     }
-    printf("app: after resume #%u %u of %u vcpus advanced:%s\n", c->suspend_number, advanced,
-           online, detail);
+    printf("app: %s %u of %u vcpus advanced:%s\n", c->label, advanced, online, detail);
     free(c);
 }
 
 void after_resume(const suspend::ResumeInfo& info, void*) {
-    if (auto* c = static_cast<AdvanceCheck*>(malloc(sizeof(AdvanceCheck)))) {
-        c->suspend_number = suspends;
-        snapshot_counters(c->at_resume);
-        if (sched::this_scheduler().spawn_detached("advance-check", advance_check_thread, c) !=
-            Error::none)
-            free(c);
-    }
+    char label[48];
+    snprintf(label, sizeof(label), "after resume #%u", suspends);
+    check_vcpus_advance(label);
     uint64_t now = checksum();
     printf("app: resumed (#%u) cancelled=%d downtime_ms=%" PRIu64 " mono_ns=%" PRIu64
            " checksum=%016" PRIx64 " %s\n",
@@ -101,6 +96,16 @@ void after_resume(const suspend::ResumeInfo& info, void*) {
 }
 
 }  // namespace
+
+void check_vcpus_advance(const char* label) {
+    auto* c = static_cast<AdvanceCheck*>(malloc(sizeof(AdvanceCheck)));
+    if (!c) return;
+    snprintf(c->label, sizeof(c->label), "%s", label);
+    snapshot_counters(c->at_start);
+    if (sched::this_scheduler().spawn_detached("advance-check", advance_check_thread, c) !=
+        Error::none)
+        free(c);
+}
 
 void install_suspend_hooks() {
     region = static_cast<uint64_t*>(malloc(kRegionWords * sizeof(uint64_t)));
