@@ -52,7 +52,7 @@ bool was_injected(const char* injected, const char* step, bool on_resume) {
 
 void run_on_vcpu0(void*) {
     unsigned number = completed + 1;
-    XenSteps xen_steps(boot_start_info);
+    XenSteps xen_steps(boot_start_info, number);
     FaultInjectingSteps steps(xen_steps, fault_plan, number, report_injected);
     Report r = run(steps);
     completed = number;

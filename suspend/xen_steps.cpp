@@ -26,14 +26,15 @@ namespace {
 unsigned long mfn_of_pfn(unsigned long pfn) { return xen::p2m().mfn(pfn); }
 }  // namespace
 
-XenSteps::XenSteps(start_info* si) : si_(si) {
+XenSteps::XenSteps(start_info* si, unsigned suspend_number)
+    : si_(si), suspend_number_(suspend_number) {
     const vcpu_time_info& t = xen::vcpu(0)->time;
     tsc_mul_ = t.tsc_to_system_mul;
     tsc_shift_ = t.tsc_shift;
 }
 
 Error XenSteps::notify_application() {
-    run_before_suspend();
+    run_before_suspend(SuspendInfo{suspend_number_});
     return Error::none;
 }
 
@@ -137,7 +138,7 @@ Error XenSteps::resume_xenstore(bool new_domain) { return xenstore::resume(new_d
 Error XenSteps::resume_devices(bool new_domain) { return devices::resume_all(new_domain); }
 
 void XenSteps::notify_application_resumed(bool cancelled) {
-    run_after_resume(ResumeInfo{cancelled, downtime_ns_});
+    run_after_resume(ResumeInfo{cancelled, downtime_ns_, suspend_number_});
 }
 
 // The TSC scaled with the scale read at the start: valid while shared_info is

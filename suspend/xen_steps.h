@@ -7,7 +7,7 @@ namespace torpor::suspend {
 
 class XenSteps final : public SuspendSteps {
 public:
-    explicit XenSteps(start_info* si);
+    XenSteps(start_info* si, unsigned suspend_number);
 
     Error notify_application() override;
     Error quiesce_xenstore() override;
@@ -29,6 +29,7 @@ public:
 
 private:
     start_info* si_;
+    unsigned suspend_number_;
     bool events_were_masked_ = false;
     bool shared_info_unmapped_ = false;
     bool grants_unmapped_ = false;

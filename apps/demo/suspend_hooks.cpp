@@ -21,7 +21,6 @@ constexpr uint64_t kTimerDelayNs = 1'000'000'000ull;
 
 uint64_t* region = nullptr;
 uint64_t boot_checksum = 0;
-unsigned suspends = 0;
 
 uint64_t checksum() {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -44,8 +43,8 @@ void timer_thread(void* arg) {
     free(t);
 }
 
-void before_suspend(void*) {
-    ++suspends;
+void before_suspend(const suspend::SuspendInfo& info, void*) {
+    unsigned suspends = info.suspend_number;
     auto* t = static_cast<ArmedTimer*>(malloc(sizeof(ArmedTimer)));
     if (t) {
         *t = {suspends, clock::monotonic_ns() + kTimerDelayNs};
@@ -86,12 +85,12 @@ void advance_check_thread(void* arg) {
 
 void after_resume(const suspend::ResumeInfo& info, void*) {
     char label[48];
-    snprintf(label, sizeof(label), "after resume #%u", suspends);
+    snprintf(label, sizeof(label), "after resume #%u", info.suspend_number);
     check_vcpus_advance(label);
     uint64_t now = checksum();
     printf("app: resumed (#%u) cancelled=%d downtime_ms=%" PRIu64 " mono_ns=%" PRIu64
            " checksum=%016" PRIx64 " %s\n",
-           suspends, info.cancelled ? 1 : 0, info.downtime_ns / 1'000'000, clock::monotonic_ns(),
+           info.suspend_number, info.cancelled ? 1 : 0, info.downtime_ns / 1'000'000, clock::monotonic_ns(),
            now, now == boot_checksum ? "unchanged" : "CHANGED");
 }
 
