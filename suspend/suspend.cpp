@@ -1,7 +1,6 @@
 #include "suspend/suspend.h"
 
 #include <stdio.h>
-
 #include <string.h>
 
 #include "arch/x86_64/cpu_base.h"
