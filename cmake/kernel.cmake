@@ -60,6 +60,7 @@ set(kernel_sources
   xen/domain_shutdown.cpp
   xen/early_console.cpp
   xen/grants.cpp
+  xen/m2p_coverage.cpp
   xen/p2m.cpp
   xen/p2m_frame_list.cpp
   xen/p2m_publish.cpp
@@ -100,6 +101,8 @@ set(kernel_sources
   drivers/xenstore/watch_queue.cpp
   drivers/xenstore/wire.cpp
   suspend/app_hooks.cpp
+  suspend/fault_injection.cpp
+  suspend/fault_plan.cpp
   suspend/suspend.cpp
   suspend/suspend_sequence.cpp
   suspend/xen_steps.cpp

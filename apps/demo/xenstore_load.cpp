@@ -48,7 +48,7 @@ void on_load_changed(const char* path, void*) {
     snprintf(last_value, sizeof(last_value), "%s", value.value().c_str());
 }
 
-void before_suspend(void*) { bump(suspends); }
+void before_suspend(const suspend::SuspendInfo&, void*) { bump(suspends); }
 
 struct TxKeys {
     char a[40];

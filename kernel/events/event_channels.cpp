@@ -121,7 +121,7 @@ void dispatch_upcall() {
     shared_info* s = xen::shared();
     while (v->evtchn_upcall_pending) {
         scan_pending_once(v->evtchn_upcall_pending, v->evtchn_pending_sel, s->evtchn_pending,
-                          s->evtchn_mask, owned_ports[arch::current_vcpu_id()], deliver);
+                          s->evtchn_mask, owned_ports[arch::current_vcpu_id()], kWords, deliver);
     }
 }
 
