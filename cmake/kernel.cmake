@@ -65,6 +65,7 @@ set(kernel_sources
   xen/domain_shutdown.cpp
   xen/early_console.cpp
   xen/grants.cpp
+  xen/m2p_coverage.cpp
   xen/p2m.cpp
   xen/p2m_frame_list.cpp
   xen/p2m_publish.cpp
@@ -90,10 +91,13 @@ set(kernel_sources
   kernel/mm/release_units.cpp
   kernel/sched/scheduler.cpp
   kernel/smp/cpu_suspend.cpp
+  kernel/smp/cross_call.cpp
   kernel/smp/pause.cpp
+  kernel/smp/pause_barrier.cpp
   kernel/smp/smp.cpp
   kernel/sched/wait_queue.cpp
   kernel/sched/xen_hooks.cpp
+  kernel/sync/completion.cpp
   kernel/time/clock.cpp
   kernel/time/timer_queue.cpp
   kernel/time/timers.cpp
@@ -105,6 +109,8 @@ set(kernel_sources
   drivers/xenstore/watch_queue.cpp
   drivers/xenstore/wire.cpp
   suspend/app_hooks.cpp
+  suspend/fault_injection.cpp
+  suspend/fault_plan.cpp
   suspend/suspend.cpp
   suspend/suspend_sequence.cpp
   suspend/xen_steps.cpp

@@ -6,15 +6,12 @@
 #include "base/spinlock.h"
 #include "kernel/events/event_handle.h"
 #include "kernel/sched/scheduler.h"
+#include "kernel/smp/cross_call.h"
 #include "kernel/time/timer_queue.h"
 
 namespace torpor {
 
 inline constexpr unsigned kMaxCpus = 16;
-
-namespace smp {
-struct CrossCall;
-}
 
 struct CpuLocal {
     arch::CpuBase base{};  // must stay first: gs:0 and gs:8
@@ -24,9 +21,7 @@ struct CpuLocal {
     uint64_t programmed_deadline_ns = 0;  // what the hypervisor timer is set to
     bool online = false;
     EventHandle ipi;                   // this vCPU's IPI port
-    Spinlock calls_lock;               // cross-calls queued for this vCPU
-    smp::CrossCall* calls_head = nullptr;
-    smp::CrossCall* calls_tail = nullptr;
+    smp::CrossCallQueue calls;         // cross-calls queued for this vCPU
     void* stack = nullptr;             // a secondary's boot stack
     uint64_t upcalls = 0;              // event upcalls taken (statistics)
     uint64_t timer_interrupts = 0;

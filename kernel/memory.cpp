@@ -29,8 +29,10 @@ unsigned long first_pfn_after_bootstrap(const start_info& si) {
     unsigned long end = pfn_after(reinterpret_cast<uintptr_t>(__image_end));
     end = max_of(end, pfn_after(si.mfn_list + si.nr_pages * sizeof(unsigned long)));
     end = max_of(end, pfn_after(reinterpret_cast<uintptr_t>(&si) + sizeof(si)));
-    end = max_of(end, xen::pfn_of_mfn(si.store_mfn) + 1);
-    end = max_of(end, xen::pfn_of_mfn(si.console.domU.mfn) + 1);
+    for (unsigned long mfn : {si.store_mfn, static_cast<unsigned long>(si.console.domU.mfn)}) {
+        unsigned long pfn = xen::owned_pfn_of_mfn(mfn);  // kNoFrame: not ours, not reserved here
+        if (pfn != xen::kNoFrame) end = max_of(end, pfn + 1);
+    }
     if (si.mod_start && si.mod_len) end = max_of(end, pfn_after(si.mod_start + si.mod_len));
     end = max_of(end, arch::pfn_of_virt(si.pt_base) + si.nr_pt_frames);
     return end + 1;  // the bootstrap stack page follows the page tables

@@ -28,9 +28,11 @@ void run_global_constructors();
 
 namespace {
 
+// The toolstack's ring frames, if they are ours (null if not).
 template <typename T>
 T* map_special_page(unsigned long mfn) {
-    return arch::ptr_of_pfn<T>(xen::pfn_of_mfn(mfn));
+    unsigned long pfn = xen::owned_pfn_of_mfn(mfn);
+    return pfn == xen::kNoFrame ? nullptr : arch::ptr_of_pfn<T>(pfn);
 }
 
 void check(Error e, const char* what) {
@@ -52,6 +54,7 @@ extern "C" void kernel_start(start_info* si) {
     xen::mask_events();
     boot_entry_ns = clock::monotonic_ns();
 
+    check(xen::init_m2p(), "reading the M2P's extents");
     auto memory = memory::init(*si);
     if (memory.is_error()) kpanic("memory init failed: %s", error_name(memory.error()));
     check(arch::unmap_direct_page(arch::pfn_of_virt(arch::boot_stack_low()) - 1),
@@ -60,8 +63,10 @@ extern "C" void kernel_start(start_info* si) {
     uint64_t memory_ready_ns = clock::monotonic_ns();
     run_global_constructors();
 
-    if (console::connect(map_special_page<xencons_interface>(si->console.domU.mfn),
-                         si->console.domU.evtchn) != Error::none)
+    auto* console_ring = map_special_page<xencons_interface>(si->console.domU.mfn);
+    if (!console_ring)
+        klog("console: start_info's console frame %#lx is not ours", (unsigned long)si->console.domU.mfn);
+    if (!console_ring || console::connect(console_ring, si->console.domU.evtchn) != Error::none)
         klog("console: PV console unavailable, using Xen's console");
 
     events::init();
@@ -75,9 +80,9 @@ extern "C" void kernel_start(start_info* si) {
     xen::unmask_events();
 
     check(console::start_input_events(si), "console input events");
-    check(xenstore::connect(map_special_page<xenstore_domain_interface>(si->store_mfn),
-                            si->store_evtchn),
-          "xenstore");
+    auto* store_ring = map_special_page<xenstore_domain_interface>(si->store_mfn);
+    if (!store_ring) kpanic("start_info's xenstore frame %#lx is not ours", (unsigned long)si->store_mfn);
+    check(xenstore::connect(store_ring, si->store_evtchn), "xenstore");
 
     kernel_main(BootReport{si, memory.value(), boot_entry_ns, memory_ready_ns,
                            clock::monotonic_ns()});

@@ -27,8 +27,8 @@ Error on_resume(AfterResume callback, void* context) {
     return Error::none;
 }
 
-void run_before_suspend() {
-    for (unsigned i = 0; i < before_count; ++i) before[i].fn(before[i].context);
+void run_before_suspend(const SuspendInfo& info) {
+    for (unsigned i = 0; i < before_count; ++i) before[i].fn(info, before[i].context);
 }
 
 void run_after_resume(const ResumeInfo& info) {

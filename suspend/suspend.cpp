@@ -1,14 +1,20 @@
 #include "suspend/suspend.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "arch/x86_64/cpu_base.h"
 #include "arch/x86_64/stack_check.h"
 #include "base/log.h"
+#include "base/panic.h"
+#include "drivers/console/pv_console.h"
 #include "drivers/xenstore/client.h"
+#include "kernel/boot_options.h"
 #include "kernel/cpu_local.h"
 #include "kernel/mm/guarded_stack.h"
 #include "kernel/smp/smp.h"
+#include "suspend/fault_injection.h"
+#include "suspend/fault_plan.h"
 #include "suspend/suspend_sequence.h"
 #include "suspend/xen_steps.h"
 
@@ -17,7 +23,8 @@ namespace torpor::suspend {
 namespace {
 
 start_info* boot_start_info = nullptr;
-unsigned completed = 0;
+unsigned completed = 0;  // suspends started, whatever their outcome
+FaultPlan fault_plan;
 
 void format_steps(char* out, size_t size, const StepTime* steps, unsigned count) {
     uint64_t total = 0;
@@ -45,23 +52,72 @@ unsigned verify_stack_guards() {
     return checked;
 }
 
+void report_injected(unsigned suspend_number, const char* step) {
+    klog("suspend #%u: injected fault in %s", suspend_number, step);
+}
+
+// Was the failure of `step` (a sequence step name) the injected fault?
+bool was_injected(const char* injected, const char* step, bool on_resume) {
+    if (!injected || !step) return false;
+    if (on_resume) {
+        if (strncmp(injected, "resume.", 7) != 0) return false;
+        injected += 7;
+    }
+    return strcmp(injected, step) == 0;
+}
+
 void run_on_vcpu0(void*) {
-    XenSteps steps(boot_start_info);
+    unsigned number = completed + 1;
+    XenSteps xen_steps(boot_start_info, number);
+    FaultInjectingSteps steps(xen_steps, fault_plan, number, report_injected);
     Report r = run(steps);
-    ++completed;
-    unsigned guards = verify_stack_guards();
+    completed = number;
+    if (r.fatal) {
+        // The console's resume may not have run: let the reason reach xenconsoled.
+        console::resume_output(boot_start_info->console.domU.evtchn);
+    }
+    // After a fatal resume step the panic below names it; checking more would only hide it.
+    unsigned guards = r.fatal ? 0 : verify_stack_guards();
     char down[256], up[256];
     format_steps(down, sizeof(down), r.down, r.down_count);
     format_steps(up, sizeof(up), r.up, r.up_count);
-    klog("suspend #%u: %s (hypercall returned %ld), downtime %llu ms", completed,
+    klog("suspend #%u: %s (hypercall returned %ld), downtime %llu ms", number,
          outcome_name(r.outcome), r.hypercall_result,
-         (unsigned long long)(steps.downtime_ns() / 1'000'000));
-    klog("suspend #%u path (us):%s", completed, down);
-    klog("resume #%u path (us):%s", completed, up);
-    klog("resume #%u: %u stack guard pages still unmapped", completed, guards);
+         (unsigned long long)(xen_steps.downtime_ns() / 1'000'000));
+    klog("suspend #%u path (us):%s", number, down);
+    klog("resume #%u path (us):%s", number, up);
+    if (!r.fatal) klog("resume #%u: %u stack guard pages still unmapped", number, guards);
     if (r.first_error != Error::none)
-        klog("suspend #%u: step %s failed: %s", completed, r.failed_step ? r.failed_step : "?",
-             error_name(r.first_error));
+        klog("suspend #%u: step %s failed: %s%s; everything before it was undone", number,
+             r.failed_step ? r.failed_step : "?", error_name(r.first_error),
+             was_injected(steps.injected(), r.failed_step, false) ? " (injected)" : "");
+    if (r.resume_error == Error::none) return;
+    const char* injected =
+        was_injected(steps.injected(), r.failed_resume_step, true) ? " (injected)" : "";
+    if (r.fatal)
+        kpanic("suspend #%u: resume step %s failed: %s%s; the guest cannot carry on", number,
+               r.failed_resume_step, error_name(r.resume_error), injected);
+    klog("resume #%u: step %s failed: %s%s; the drivers contained it, carrying on", number,
+         r.failed_resume_step, error_name(r.resume_error), injected);
+}
+
+// The `fault=` option (see suspend/fault_plan.h).
+void read_fault_plan() {
+    auto option = boot_options::find(boot_options::command_line(), "fault");
+    if (!option.found) return;
+    FaultPlanParse parsed = parse_fault_plan(option.text, option.length);
+    if (parsed.error) {
+        klog("suspend: ignoring fault=%.*s: %s (at offset %zu)", int(option.length), option.text,
+             parsed.error, parsed.error_at);
+        return;
+    }
+    fault_plan = parsed.plan;
+    char text[512];
+    int n = 0;
+    for (unsigned i = 0; i < fault_plan.count && n < int(sizeof(text)); ++i)
+        n += snprintf(text + n, sizeof(text) - size_t(n), "%s%s on suspend #%u", i ? ", " : "",
+                      fault_step_name(fault_plan.faults[i].step), fault_plan.faults[i].suspend_number);
+    klog("suspend: fault injection planned: %s", text);
 }
 
 }  // namespace
@@ -83,6 +139,7 @@ void suspend_now() {
 
 Error init(start_info* si) {
     boot_start_info = si;
+    read_fault_plan();
     if (Error e = xenstore::write("control/feature-suspend", "1"); e != Error::none) {
         klog("suspend: cannot advertise control/feature-suspend: %s", error_name(e));
         return e;

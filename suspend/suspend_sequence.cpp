@@ -31,23 +31,36 @@ private:
 };
 
 // Resume path from `stage` downwards: stage is how many down-steps completed.
+// Stops at the first fatal failure.
 void resume_from(SuspendSteps& s, Report& r, unsigned stage, bool new_domain) {
-    Timer t(s, r.up, r.up_count);
-    auto note = [&r](Error e, const char* step) {
-        if (e != Error::none && r.first_error == Error::none) {
-            r.first_error = e;
-            r.failed_step = step;
-        }
-        return 0;
+    struct Up {
+        const char* name;
+        unsigned needs_stage;  // the down step it undoes (1 = app ... 6 = unmap)
+        Error (SuspendSteps::*step)(bool);
+        bool fatal;
     };
-    if (stage >= 6) t.time("remap", [&] { return note(s.remap_foreign_frames(new_domain), "remap"); });
-    if (stage >= 5) {
-        t.time("events", [&] { return note(s.rebuild_event_channels(new_domain), "events"); });
-        t.time("clocks", [&] { return note(s.restore_clocks_and_timers(new_domain), "clocks"); });
+    static const Up up[] = {
+        {"remap", 6, &SuspendSteps::remap_foreign_frames, true},
+        {"events", 5, &SuspendSteps::rebuild_event_channels, true},
+        {"clocks", 5, &SuspendSteps::restore_clocks_and_timers, true},
+        {"cpus", 4, &SuspendSteps::restart_secondary_cpus, true},
+        {"xenstore", 2, &SuspendSteps::resume_xenstore, true},
+        {"devices", 3, &SuspendSteps::resume_devices, false},
+    };
+    Timer t(s, r.up, r.up_count);
+    for (const Up& u : up) {
+        if (stage < u.needs_stage) continue;
+        Error e = t.time(u.name, [&] { return (s.*u.step)(new_domain); });
+        if (e == Error::none) continue;
+        if (r.resume_error == Error::none) {
+            r.resume_error = e;
+            r.failed_resume_step = u.name;
+        }
+        if (u.fatal) {
+            r.fatal = true;
+            return;
+        }
     }
-    if (stage >= 4) t.time("cpus", [&] { return note(s.restart_secondary_cpus(new_domain), "cpus"); });
-    if (stage >= 2) t.time("xenstore", [&] { return note(s.resume_xenstore(new_domain), "xenstore"); });
-    if (stage >= 3) t.time("devices", [&] { return note(s.resume_devices(new_domain), "devices"); });
     if (stage >= 1) t.time("app", [&] {
         s.notify_application_resumed(!new_domain);
         return 0;
@@ -80,10 +93,12 @@ Report run(SuspendSteps& s) {
         }
         ++stage;
     }
-    t.time("timers", [&] {
-        s.stop_timers_and_events();
-        return 0;
-    });
+    if (Error e = t.time("timers", [&] { return s.stop_timers_and_events(); }); e != Error::none) {
+        r.first_error = e;
+        r.failed_step = "timers";
+        resume_from(s, r, stage, false);
+        return r;
+    }
     ++stage;  // 5
     Error e = t.time("unmap", [&] { return s.unmap_foreign_frames(); });
     if (e != Error::none) {

@@ -1,6 +1,16 @@
 // The suspend path as one readable sequence. Each step is a call into the
 // subsystem that owns it (SuspendSteps); this file owns only the order, the
-// unwinding when a step fails, and the timing of every step.
+// unwinding when a step fails, what a failure on the way up means, and the
+// timing of every step.
+//
+// A down-path step that fails has undone its own partial work (unmap leaves
+// that to remap); the sequence then undoes the steps before it in reverse and
+// the guest carries on as before (Outcome::aborted). On the way up there is
+// nothing to fall back to: a failed remap, events, clocks, cpus or xenstore
+// step leaves a guest that cannot work, so the resume stops there and the
+// report says `fatal` (the caller panics naming the step). A failed devices
+// step is not fatal: each driver contains its own failure (the console marks
+// itself broken, the balloon runs with what it got back) and reports it.
 #pragma once
 #include <stdint.h>
 
@@ -15,7 +25,7 @@ public:
     virtual Error quiesce_xenstore() = 0;          // in-flight requests done, no new ones
     virtual Error suspend_devices() = 0;           // drivers' own hooks
     virtual Error park_secondary_cpus() = 0;       // registers saved, vCPUs down
-    virtual void stop_timers_and_events() = 0;     // vCPU 0: timer off, delivery masked
+    virtual Error stop_timers_and_events() = 0;    // vCPU 0: timer off, delivery masked
     virtual Error unmap_foreign_frames() = 0;      // start_info → PFNs, shared_info and grant frames unmapped
     // 0: resumed in a new domain; > 0: cancelled (same domain); < 0: Xen refused.
     virtual long suspend_hypercall() = 0;
@@ -49,8 +59,13 @@ struct StepTime {
 struct Report {
     Outcome outcome = Outcome::aborted;
     long hypercall_result = 0;
-    Error first_error = Error::none;  // the step that aborted, or the first resume failure
+    Error first_error = Error::none;  // the down step that aborted, or the refused hypercall
     const char* failed_step = nullptr;
+    Error resume_error = Error::none;  // the first resume step that failed
+    const char* failed_resume_step = nullptr;
+    // That resume step leaves the guest unable to work; the steps after it did
+    // not run. The caller must panic.
+    bool fatal = false;
     StepTime down[8];
     unsigned down_count = 0;
     StepTime up[8];

@@ -27,14 +27,15 @@ namespace {
 unsigned long mfn_of_pfn(unsigned long pfn) { return xen::p2m().mfn(pfn); }
 }  // namespace
 
-XenSteps::XenSteps(start_info* si) : si_(si) {
+XenSteps::XenSteps(start_info* si, unsigned suspend_number)
+    : si_(si), suspend_number_(suspend_number) {
     const vcpu_time_info& t = xen::vcpu(0)->time;
     tsc_mul_ = t.tsc_to_system_mul;
     tsc_shift_ = t.tsc_shift;
 }
 
 Error XenSteps::notify_application() {
-    run_before_suspend();
+    run_before_suspend(SuspendInfo{suspend_number_});
     return Error::none;
 }
 
@@ -44,19 +45,28 @@ Error XenSteps::suspend_devices() { return devices::suspend_all(); }
 
 Error XenSteps::park_secondary_cpus() { return smp::park_secondaries_for_suspend(); }
 
-void XenSteps::stop_timers_and_events() {
+Error XenSteps::stop_timers_and_events() {
     events_were_masked_ = xen::mask_events();
     clock::note_suspend();
     timers::suspend_this_cpu();
+    return Error::none;
 }
 
 Error XenSteps::unmap_foreign_frames() {
     // Restore expects PFNs here (and writes back MFNs of the new domain).
-    xen::canonicalise_start_info(*si_, xen::pfn_of_mfn);
+    if (!xen::canonicalise_start_info(*si_, xen::owned_pfn_of_mfn)) {
+        klog("suspend: start_info's store or console frame is not ours");
+        return Error::protocol_error;
+    }
     start_info_canonical_ = true;
+    store_pfn_ = si_->store_mfn;
+    console_pfn_ = si_->console.domU.mfn;
     if (xen::grant_table::is_mapped()) {
-        if (Error e = xen::grant_table::unmap_frames(); e != Error::none) return e;
-        grants_unmapped_ = true;
+        Error e = xen::grant_table::unmap_frames();
+        // A failed unmap puts the table back when it can; if it could not,
+        // the remap step sets it up again.
+        grants_unmapped_ = !xen::grant_table::is_mapped();
+        if (e != Error::none) return e;
     }
     if (xen::unmap_shared_info()) return Error::hypercall_failed;
     shared_info_unmapped_ = true;
@@ -69,6 +79,13 @@ long XenSteps::suspend_hypercall() {
 }
 
 Error XenSteps::remap_foreign_frames(bool new_domain) {
+    // Another host's M2P may have other holes and another end.
+    if (new_domain) {
+        if (Error e = xen::init_m2p(); e != Error::none) {
+            klog("resume: cannot read the M2P's extents: %s", error_name(e));
+            return e;
+        }
+    }
     if (shared_info_unmapped_) {
         if (long rc = xen::map_shared_info(si_->shared_info)) {
             klog("resume: cannot map shared_info: %ld", rc);
@@ -76,8 +93,20 @@ Error XenSteps::remap_foreign_frames(bool new_domain) {
         }
         shared_info_unmapped_ = false;
     }
-    // A cancelled suspend leaves the PFNs we wrote; a restore wrote new MFNs.
+    // A cancelled suspend leaves the PFNs we wrote; a restore wrote new MFNs,
+    // which must be the frames now behind the rings we have mapped.
     if (start_info_canonical_ && !new_domain) xen::localise_start_info(*si_, mfn_of_pfn);
+    if (start_info_canonical_ && new_domain) {
+        auto moved = xen::moved_ring_frame(*si_, store_pfn_, console_pfn_, xen::owned_pfn_of_mfn);
+        if (moved != xen::MovedRing::none) {
+            bool store = moved == xen::MovedRing::xenstore;
+            klog("resume: start_info's %s frame %#lx is not the frame behind our ring (pfn %#lx)",
+                 store ? "xenstore" : "console",
+                 store ? (unsigned long)si_->store_mfn : (unsigned long)si_->console.domU.mfn,
+                 store ? store_pfn_ : console_pfn_);
+            return Error::protocol_error;
+        }
+    }
     start_info_canonical_ = false;
     Error first = xen::publish_p2m(memory::allocate_frames);
     if (grants_unmapped_) {
@@ -110,7 +139,7 @@ Error XenSteps::resume_xenstore(bool new_domain) { return xenstore::resume(new_d
 Error XenSteps::resume_devices(bool new_domain) { return devices::resume_all(new_domain); }
 
 void XenSteps::notify_application_resumed(bool cancelled) {
-    run_after_resume(ResumeInfo{cancelled, downtime_ns_});
+    run_after_resume(ResumeInfo{cancelled, downtime_ns_, suspend_number_});
 }
 
 // The TSC scaled with the scale read at the start: valid while shared_info is

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "base/grant_refs.h"
+#include "base/all_or_none.h"
 #include "xen/hypercalls.h"
 #include "xen/p2m.h"
 #include "xen/page_flags.h"
@@ -24,9 +25,10 @@ constexpr uint16_t kInUseFlags = GTF_reading | GTF_writing;
 enum class State { uninitialized, mapped, unmapped };
 
 // The area the table frames are mapped over; its own frames wait in
-// `own_mfns` for unmap_frames().
+// `own_mfns` for unmap_frames(); `table_mfns` are Xen's frames now mapped there.
 alignas(4096) unsigned char table_area[kMaxFrames][4096];
 unsigned long own_mfns[kMaxFrames];
+unsigned long table_mfns[kMaxFrames];
 
 uint32_t ref_links[torpor::grant::GrantRefs::links_needed(0, kMaxRefs)];
 torpor::grant::GrantRefs refs;
@@ -52,33 +54,31 @@ long map_area_page(unsigned i, unsigned long mfn) {
                              UVMF_INVLPG);
 }
 
-// Gives area pages [0, count) their own frames back; returns the first failure.
-long restore_own_frames(unsigned count) {
-    long first_rc = 0;
-    for (unsigned i = 0; i < count; ++i)
-        if (long rc = map_area_page(i, own_mfns[i]); rc && !first_rc) first_rc = rc;
-    return first_rc;
+// Maps every area page over `to` or, if one fails, every one back over `from`.
+torpor::AllOrNone switch_area_frames(const unsigned long* to, const unsigned long* from) {
+    return torpor::apply_all_or_none(
+        frames, [to](unsigned i) { return map_area_page(i, to[i]); },
+        [from](unsigned i) { return map_area_page(i, from[i]); });
 }
 
 // GNTTABOP_setup_table for DOMID_SELF, then every returned frame over the area.
 // The p2m is read here, not once at boot: after a restore the area's pfns
 // are backed by new machine frames.
 Error setup_and_map() {
-    xen_pfn_t table_mfns[kMaxFrames] = {};
+    xen_pfn_t list[kMaxFrames] = {};
     gnttab_setup_table setup{};
     setup.dom = DOMID_SELF;
     setup.nr_frames = frames;
-    set_xen_guest_handle(setup.frame_list, table_mfns);
+    set_xen_guest_handle(setup.frame_list, list);
     if (long rc = grant_table_op(GNTTABOP_setup_table, &setup, 1)) return failed(rc);
     if (setup.status != GNTST_okay) return failed(setup.status);
 
-    for (unsigned i = 0; i < frames; ++i) own_mfns[i] = p2m().mfn(arch::pfn_of_virt(area_va(i)));
     for (unsigned i = 0; i < frames; ++i) {
-        if (long rc = map_area_page(i, table_mfns[i])) {
-            (void)restore_own_frames(i);
-            return failed(rc);
-        }
+        own_mfns[i] = p2m().mfn(arch::pfn_of_virt(area_va(i)));
+        table_mfns[i] = list[i];
     }
+    auto mapped = switch_area_frames(table_mfns, own_mfns);
+    if (!mapped.applied) return failed(mapped.failure);
     state = State::mapped;
     return Error::none;
 }
@@ -141,10 +141,13 @@ Error revoke_access(grant_ref_t ref) {
     return refs.free(ref);
 }
 
+// The state changes only with the frames: a failure puts the table back
+// (still mapped, usable); only if that fails too is it left to remap_frames().
 Error unmap_frames() {
     if (state != State::mapped) return Error::invalid_argument;
-    state = State::unmapped;
-    if (long rc = restore_own_frames(frames)) return failed(rc);
+    auto unmapped = switch_area_frames(own_mfns, table_mfns);
+    if (unmapped.applied || !unmapped.rolled_back) state = State::unmapped;
+    if (!unmapped.applied) return failed(unmapped.failure);
     return Error::none;
 }
 

@@ -2,6 +2,7 @@
 // translation. The p2m list is ours (start_info->mfn_list at boot); the m2p
 // table is Xen's, mapped read-only at MACH2PHYS_VIRT_START (arch-x86/xen-x86_64.h).
 #pragma once
+#include "base/error.h"
 #include "xen/abi.h"
 
 namespace xen {
@@ -27,6 +28,17 @@ private:
 
 P2m& p2m();
 
-inline unsigned long pfn_of_mfn(unsigned long mfn) { return machine_to_phys_mapping[mfn]; }
+inline constexpr unsigned long kNoFrame = ~0ul;
+
+// Reads the M2P coverage from Xen (XENMEM_machphys_mfn_list); before it runs
+// no entry is readable. Call first thing at boot.
+torpor::Error init_m2p();
+// The M2P's entry for `mfn`, or kNoFrame when the table has no readable entry
+// for it (beyond its end or in a hole: see xen/m2p_coverage.h). The entry of a
+// frame that is not ours is whatever Xen keeps there: see owned_pfn_of_mfn.
+unsigned long pfn_of_mfn(unsigned long mfn);
+// The pfn backed by `mfn` in our own p2m, or kNoFrame when the M2P and our
+// p2m disagree (not our frame). For every MFN another domain gave us.
+unsigned long owned_pfn_of_mfn(unsigned long mfn);
 
 }  // namespace xen

@@ -2,9 +2,10 @@
 // echo of console input, a xenstore watch on data/ping, a two-key xenstore
 // transaction, a thread waiting on an event channel that a console command
 // ("invalidate-event") makes stale, and per-vCPU counters (busy, or with
-// `extra="demo=quiet"` one tick per 100 ms). `extra="demo=xsload"` adds a
-// xenstore load from every vCPU and a counted watch on data/load (quiet
-// counters, no SMP self-test).
+// `extra="demo=quiet"` one tick per 100 ms; "check-vcpus TAG" on the console
+// reports which of them advanced). `extra="demo=xsload"` adds a xenstore load
+// from every vCPU and a counted watch on data/load (quiet counters, no SMP
+// self-test).
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,11 @@ void console_echo(void*) {
             return;
         }
         printf("console: echo \"%s\"\n", line);
+        if (strncmp(line, "check-vcpus ", 12) == 0) {
+            char label[48];
+            snprintf(label, sizeof(label), "check %s", line + 12);
+            demo::check_vcpus_advance(label);
+        }
         if (strcmp(line, "invalidate-event") == 0) {
             Error e = events::invalidate(test_event);
             printf("console: invalidated port %u: %s\n", test_event.port, error_name(e));

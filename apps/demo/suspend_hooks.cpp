@@ -21,7 +21,6 @@ constexpr uint64_t kTimerDelayNs = 1'000'000'000ull;
 
 uint64_t* region = nullptr;
 uint64_t boot_checksum = 0;
-unsigned suspends = 0;
 
 uint64_t checksum() {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -44,8 +43,8 @@ void timer_thread(void* arg) {
     free(t);
 }
 
-void before_suspend(void*) {
-    ++suspends;
+void before_suspend(const suspend::SuspendInfo& info, void*) {
+    unsigned suspends = info.suspend_number;
     auto* t = static_cast<ArmedTimer*>(malloc(sizeof(ArmedTimer)));
     if (t) {
         *t = {suspends, clock::monotonic_ns() + kTimerDelayNs};
@@ -60,8 +59,8 @@ void before_suspend(void*) {
 }
 
 struct AdvanceCheck {
-    unsigned suspend_number;
-    uint64_t at_resume[kMaxCpus];
+    char label[48];
+    uint64_t at_start[kMaxCpus];
 };
 
 // Every vCPU that is online must be running threads again after the resume.
@@ -76,31 +75,36 @@ void advance_check_thread(void* arg) {
     for (unsigned cpu = 0; cpu < kMaxCpus; ++cpu) {
         if (!smp::is_online(cpu)) continue;
         ++online;
-        advanced += later[cpu] > c->at_resume[cpu];
+        advanced += later[cpu] > c->at_start[cpu];
         n += snprintf(detail + n, sizeof(detail) - size_t(n), " cpu%u+%" PRIu64, cpu,
-                      later[cpu] - c->at_resume[cpu]);
+                      later[cpu] - c->at_start[cpu]);
     }
-    printf("app: after resume #%u %u of %u vcpus advanced:%s\n", c->suspend_number, advanced,
-           online, detail);
+    printf("app: %s %u of %u vcpus advanced:%s\n", c->label, advanced, online, detail);
     free(c);
 }
 
 void after_resume(const suspend::ResumeInfo& info, void*) {
-    if (auto* c = static_cast<AdvanceCheck*>(malloc(sizeof(AdvanceCheck)))) {
-        c->suspend_number = suspends;
-        snapshot_counters(c->at_resume);
-        if (sched::this_scheduler().spawn_detached("advance-check", advance_check_thread, c) !=
-            Error::none)
-            free(c);
-    }
+    char label[48];
+    snprintf(label, sizeof(label), "after resume #%u", info.suspend_number);
+    check_vcpus_advance(label);
     uint64_t now = checksum();
     printf("app: resumed (#%u) cancelled=%d downtime_ms=%" PRIu64 " mono_ns=%" PRIu64
            " checksum=%016" PRIx64 " %s\n",
-           suspends, info.cancelled ? 1 : 0, info.downtime_ns / 1'000'000, clock::monotonic_ns(),
+           info.suspend_number, info.cancelled ? 1 : 0, info.downtime_ns / 1'000'000, clock::monotonic_ns(),
            now, now == boot_checksum ? "unchanged" : "CHANGED");
 }
 
 }  // namespace
+
+void check_vcpus_advance(const char* label) {
+    auto* c = static_cast<AdvanceCheck*>(malloc(sizeof(AdvanceCheck)));
+    if (!c) return;
+    snprintf(c->label, sizeof(c->label), "%s", label);
+    snapshot_counters(c->at_start);
+    if (sched::this_scheduler().spawn_detached("advance-check", advance_check_thread, c) !=
+        Error::none)
+        free(c);
+}
 
 void install_suspend_hooks() {
     region = static_cast<uint64_t*>(malloc(kRegionWords * sizeof(uint64_t)));

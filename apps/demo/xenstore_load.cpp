@@ -9,16 +9,19 @@
 #include "kernel/sched/scheduler.h"
 #include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
+#include "suspend/app_hooks.h"
 
 namespace torpor::demo {
 
 namespace {
 
-constexpr uint64_t kRoundGapNs = 1'000'000ull;
+constexpr uint64_t kRoundGapNs = 3'000'000ull;
 constexpr uint64_t kReportPeriodNs = 1'000'000'000ull;
 constexpr uint64_t kMaxFailuresPrinted = 20;
 
 uint64_t events = 0;
+uint64_t suspends = 0;  // bumped before each suspend starts
+uint64_t vanished = 0;
 uint64_t ops = 0;
 uint64_t transactions = 0;
 uint64_t failures = 0;
@@ -33,16 +36,19 @@ void failed(unsigned cpu, const char* what, Error e) {
         printf("xsload: cpu%u %s failed: %s (failure %" PRIu64 ")\n", cpu, what, error_name(e), n);
 }
 
-// Idempotent, as every watch callback must be: it reads the current value.
-void on_load_changed(const char*, void*) {
+// Idempotent, as every watch callback must be: it reads the current value of
+// what changed (data/load or a key below it; not there yet in a new domain).
+void on_load_changed(const char* path, void*) {
     bump(events);
-    auto value = xenstore::read("data/load");
+    auto value = xenstore::read(path);
     if (value.is_error()) {
-        if (value.error() != Error::not_found) failed(0, "read of data/load", value.error());
+        if (value.error() != Error::not_found) failed(0, "read of a data/load key", value.error());
         return;
     }
     snprintf(last_value, sizeof(last_value), "%s", value.value().c_str());
 }
+
+void before_suspend(const suspend::SuspendInfo&, void*) { bump(suspends); }
 
 struct TxKeys {
     char a[40];
@@ -65,11 +71,15 @@ void load_thread(void* arg) {
     snprintf(tx.b, sizeof(tx.b), "data/xsload/tx%u-b", cpu);
     for (uint64_t round = 0;; ++round) {
         snprintf(value, sizeof(value), "%u-%" PRIu64, cpu, round);
+        uint64_t epoch = load(suspends);
         if (Error e = xenstore::write(key, value); e != Error::none) {
             failed(cpu, "write", e);
         } else {
             auto back = xenstore::read(key);
-            if (back.is_error())
+            if (back.is_error() && back.error() == Error::not_found && load(suspends) != epoch)
+                bump(vanished);  // written before a restore or migration: the new domain's
+                                 // xenstore directory starts empty
+            else if (back.is_error())
                 failed(cpu, "read", back.error());
             else if (strcmp(back.value().c_str(), value) != 0)
                 failed(cpu, "read-back (another value)", Error::protocol_error);
@@ -93,11 +103,12 @@ void report_thread(void*) {
         sched::this_scheduler().sleep_until(clock::monotonic_ns() + kReportPeriodNs);
         xenstore::Stats s = xenstore::stats();
         printf("xsload: mono_ns=%" PRIu64 " events=%" PRIu64 " value=\"%s\" ops=%" PRIu64
-               " tx=%" PRIu64 " failures=%" PRIu64 " requests=%" PRIu64 " coalesced=%" PRIu64
+               " tx=%" PRIu64 " failures=%" PRIu64 " vanished=%" PRIu64 " requests=%" PRIu64
+               " coalesced=%" PRIu64
                " dropped-events=%" PRIu64 " dropped-replies=%" PRIu64 " resyncs=%" PRIu64
                " yields=%" PRIu64 "\n",
                clock::monotonic_ns(), load(events), last_value, load(ops), load(transactions),
-               load(failures), s.requests, s.coalesced_watch_events, s.dropped_watch_events,
+               load(failures), load(vanished), s.requests, s.coalesced_watch_events, s.dropped_watch_events,
                s.dropped_replies, s.resyncs, s.reader_yields);
     }
 }
@@ -105,6 +116,7 @@ void report_thread(void*) {
 }  // namespace
 
 void start_xenstore_load() {
+    (void)suspend::on_suspend(before_suspend, nullptr);
     auto w = xenstore::watch("data/load", on_load_changed, nullptr);
     if (w.is_error()) printf("xsload: cannot watch data/load: %s\n", error_name(w.error()));
     unsigned started = 0;

@@ -66,26 +66,40 @@ Error suspend_console() {
     return Error::none;
 }
 
+// Reopens the gate whatever happens: a console that failed to resume is
+// marked broken (the log falls back to Xen's console), never left suspended.
 Error resume_console(bool new_domain) {
+    Error result = Error::none;
+    evtchn_port_t port = event_port;
     if (new_domain) {
-        event_port = boot_start_info->console.domU.evtchn;  // a new port in a new domain
-        auto h = events::adopt(event_port, on_console_event, nullptr);
-        if (h.is_error()) return h.error();
-        if (OutRing::used(ring->out_prod, ring->out_cons).is_error() ||
-            InRing::used(ring->in_prod, ring->in_cons).is_error()) {
-            report_broken("bad indices after resume");
-            return Error::protocol_error;
+        port = boot_start_info->console.domU.evtchn;  // a new port in a new domain
+        auto h = events::adopt(port, on_console_event, nullptr);
+        if (h.is_error()) {
+            result = h.error();
+        } else if (OutRing::used(ring->out_prod, ring->out_cons).is_error() ||
+                   InRing::used(ring->in_prod, ring->in_cons).is_error()) {
+            result = Error::protocol_error;
         }
     }
     {
         xen::EventMaskGuard masked;
         LockGuard guard(output_lock);
+        event_port = port;
         suspended = false;
     }
+    if (result == Error::protocol_error) report_broken("bad indices after resume");
+    else if (result != Error::none) report_broken("cannot bind the new console port");
     flush_and_notify();  // what was written meanwhile
     if (!broken) xen::notify(event_port);
     input_ready.wake_all();
-    return Error::none;
+    return result;
+}
+
+// Notifies the backend unless suspended (the port may not be ours then).
+void notify_unless_suspended() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(output_lock);
+    if (!suspended) xen::notify(event_port);
 }
 
 }  // namespace
@@ -105,6 +119,7 @@ Error connect(xencons_interface* shared_ring, evtchn_port_t port) {
 
 Error start_input_events(const start_info* si) {
     boot_start_info = si;
+    if (!ring) return Error::none;  // no PV console: Xen's console only
     auto h = events::adopt(event_port, on_console_event, nullptr);
     if (h.is_error()) return h.error();
     return devices::register_hooks({"console", suspend_console, resume_console});
@@ -320,7 +335,7 @@ ErrorOr<size_t> read(char* out, size_t capacity) {
     if (copied.value() > 0) {
         arch::full_barrier();
         ring->in_cons = cons + uint32_t(copied.value());
-        xen::notify(event_port);
+        notify_unless_suspended();
     }
     return copied.value();
 }
@@ -357,5 +372,16 @@ ErrorOr<size_t> read_line(char* out, size_t capacity, uint64_t deadline_ns) {
 }
 
 size_t dropped_bytes() { return dropped; }
+
+void resume_output(evtchn_port_t port) {
+    {
+        xen::EventMaskGuard masked;
+        LockGuard guard(output_lock);
+        event_port = port;
+        suspended = false;
+    }
+    flush_and_notify();
+    if (ring && !broken) xen::notify(event_port);
+}
 
 }  // namespace torpor::console

@@ -33,6 +33,10 @@ ErrorOr<size_t> read(char* out, size_t capacity);
 // returned in pieces of capacity - 1 bytes.
 ErrorOr<size_t> read_line(char* out, size_t capacity, uint64_t deadline_ns = 0);
 size_t dropped_bytes();
+// For a resume that cannot finish (the guest is about to panic): output goes
+// to `port` (start_info's console port now) again, so the reason reaches
+// xenconsoled even though the console's own resume hook never ran.
+void resume_output(evtchn_port_t port);
 // Starts delivering input notifications (needs the event layer) and registers
 // the console's suspend/resume hooks (resume re-reads the port from `si`).
 Error start_input_events(const start_info* si);

@@ -42,6 +42,16 @@ Error unmask_port(uint32_t port) {
     return xen::event_channel_op(EVTCHNOP_unmask, &op) ? Error::hypercall_failed : Error::none;
 }
 
+// Drops our record of a binding: every copy of the handle becomes stale.
+Error forget(EventHandle h) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(registry_lock);
+    uint32_t vcpu = registry.slot(h.port) ? registry.slot(h.port)->vcpu : 0;
+    Error e = registry.unbind(h);
+    if (e == Error::none && vcpu < kMaxCpus) set_owner(h.port, vcpu, false);
+    return e;
+}
+
 ErrorOr<EventHandle> register_port(uint32_t port, uint32_t vcpu, Handler handler, void* context) {
     ErrorOr<EventHandle> handle = Error::none;
     {
@@ -55,7 +65,14 @@ ErrorOr<EventHandle> register_port(uint32_t port, uint32_t vcpu, Handler handler
         return handle;
     }
     Error e = unmask_port(port);
-    if (e != Error::none) return e;
+    if (e != Error::none) {
+        // Report failure with nothing left bound here: release the slot (its
+        // handle goes stale) and mask the port again; the caller closes it.
+        klog("events: cannot unmask port %u: %s", port, error_name(e));
+        (void)forget(handle.value());
+        set_mask_bit(port);
+        return e;
+    }
     return handle;
 }
 
@@ -68,16 +85,6 @@ Error check_handle(EventHandle h) {
     xen::EventMaskGuard masked;
     LockGuard guard(registry_lock);
     return registry.check(h);
-}
-
-// Drops our record of a binding: every copy of the handle becomes stale.
-Error forget(EventHandle h) {
-    xen::EventMaskGuard masked;
-    LockGuard guard(registry_lock);
-    uint32_t vcpu = registry.slot(h.port) ? registry.slot(h.port)->vcpu : 0;
-    Error e = registry.unbind(h);
-    if (e == Error::none && vcpu < kMaxCpus) set_owner(h.port, vcpu, false);
-    return e;
 }
 
 // Registers a port Xen just bound for us, closing it again if we cannot.
@@ -114,7 +121,7 @@ void dispatch_upcall() {
     shared_info* s = xen::shared();
     while (v->evtchn_upcall_pending) {
         scan_pending_once(v->evtchn_upcall_pending, v->evtchn_pending_sel, s->evtchn_pending,
-                          s->evtchn_mask, owned_ports[arch::current_vcpu_id()], deliver);
+                          s->evtchn_mask, owned_ports[arch::current_vcpu_id()], kWords, deliver);
     }
 }
 

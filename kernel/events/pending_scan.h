@@ -12,13 +12,18 @@ inline constexpr unsigned kBitsPerWord = 64;
 // Scans once; returns the number of ports delivered. `deliver(port)` runs for
 // each. `owned` has a bit set for each port bound to this vCPU: the pending
 // words are shared by all vCPUs, so a selected word may also hold another
-// vCPU's pending ports, which must be left for that vCPU. Generic over the
-// word type so the host tests can drive it.
+// vCPU's pending ports, which must be left for that vCPU. `pending` and
+// `mask` are shared_info's (one word per selector bit); `owned` has only
+// `owned_words` words: the selector is written by Xen, and a bit beyond them
+// (a port we can never have bound) is dropped, never used as an index.
+// Generic over the word type so the host tests and the fuzzer can drive it.
 template <typename Word, typename Deliver>
 unsigned scan_pending_once(volatile uint8_t& upcall_pending, Word& pending_selector,
-                           Word* pending, const Word* mask, const Word* owned, Deliver deliver) {
+                           Word* pending, const Word* mask, const Word* owned,
+                           unsigned owned_words, Deliver deliver) {
     upcall_pending = 0;
     Word selector = __atomic_exchange_n(&pending_selector, Word(0), __ATOMIC_ACQ_REL);
+    if (owned_words < kBitsPerWord) selector &= (Word(1) << owned_words) - 1;
     unsigned delivered = 0;
     while (selector) {
         unsigned word = unsigned(__builtin_ctzll(selector));

@@ -8,6 +8,7 @@
 #include "kernel/boot_options.h"
 #include "kernel/device_hooks.h"
 #include "kernel/memory.h"
+#include "kernel/mm/region_adoption.h"
 #include "kernel/mm/release_units.h"
 #include "kernel/time/clock.h"
 #include "xen/hypercalls.h"
@@ -186,31 +187,42 @@ void adopt(size_t index) {
     released[index] = kInvalidMfn;  // done
 }
 
+// The hypervisor side of kernel/mm/region_adoption.h.
+struct RegionOps {
+    bool backed(unsigned long pfn) { return left_by_the_toolstack(pfn); }
+    unsigned long mfn(unsigned long pfn) { return xen::p2m().mfn(pfn); }
+    void set_mfn(unsigned long pfn, unsigned long mfn) { xen::p2m().set(pfn, mfn); }
+    bool hook(unsigned long first) { return arch::hook_direct_region(first) == Error::none; }
+    bool unhook(unsigned long first) { return arch::unhook_direct_region(first) == Error::none; }
+    bool map(unsigned long pfn, unsigned long mfn) {
+        return arch::remap_direct_frames(&pfn, &mfn, 1) == Error::none;
+    }
+    void give_back(unsigned long mfn) { (void)xen::decrease_reservation(&mfn, 1); }
+    void adopt(size_t index) { balloon::adopt(index); }
+    void adopt_region(unsigned long first) {
+        (void)memory::free_frames(first, kRegion);
+        for (size_t j = 0; j < kRegion; ++j) released[index + j] = kInvalidMfn;
+    }
+    size_t index;  // the region's first entry in `released`
+};
+
 // A region is adopted whole when it can be: its table is rewritten from the
 // p2m and hooked. Frames the toolstack did not back stay for populate (the
 // region, no longer whole in the list, is then handled frame by frame).
-size_t adopt_region(size_t i) {
+size_t adopt_region_at(size_t i) {
     unsigned long first = released[i];
-    size_t backed = 0;
-    for (size_t j = 0; j < kRegion; ++j) {
-        if (left_by_the_toolstack(first + j))
-            ++backed;
-        else
-            xen::p2m().set(first + j, kInvalidMfn);
-    }
-    if (backed == 0) return 0;
-    if (arch::hook_direct_region(first) != Error::none) {
-        for (size_t j = 0; j < kRegion; ++j) xen::p2m().set(first + j, kInvalidMfn);
-        return 0;  // still unhooked: populated afresh like any region
-    }
-    if (backed == kRegion) {  // the usual case after a live migration: one allocator call
-        (void)memory::free_frames(first, kRegion);
+    RegionOps ops{i};
+    RegionAdoption r = balloon::adopt_region<kRegion>(first, i, ops);
+    if (r.frame_by_frame)
+        klog("balloon: Xen refused the region at pfn %#lx whole; adopted %zu of its frames one "
+             "by one, handed %zu back", first, r.adopted, r.refused);
+    if (r.adopted == 0 && !r.still_parked) {
+        // Hooked but empty and it cannot be parked again: populate would not
+        // find it parked. Its frames stay out (the guest runs that much smaller).
+        klog("balloon: the region at pfn %#lx cannot be parked again; 2 MiB lost", first);
         for (size_t j = 0; j < kRegion; ++j) released[i + j] = kInvalidMfn;
-        return backed;
     }
-    for (size_t j = 0; j < kRegion; ++j)
-        if (xen::p2m().mfn(first + j) != kInvalidMfn) adopt(i + j);
-    return backed;
+    return r.adopted;
 }
 
 // Single frames, mapped in batches; a batch that fails is retried frame by
@@ -239,7 +251,10 @@ size_t adopt_singles(size_t i, size_t n) {
             adopt(index[k]);
             ++adopted;
         } else {
+            // Not mappable: if the frame is ours after all it goes back to Xen
+            // rather than staying counted against us (Xen refuses it otherwise).
             xen::p2m().set(pfns[k], kInvalidMfn);
+            (void)xen::decrease_reservation(&mfns[k], 1);
         }
     }
     return adopted;
@@ -249,7 +264,7 @@ size_t adopt_frames_left_by_the_toolstack() {
     size_t adopted = 0;
     for (size_t i = 0; i < released_count;) {
         ReleaseUnit u = unit_at(i);
-        adopted += u.whole_region ? adopt_region(i) : adopt_singles(i, u.count);
+        adopted += u.whole_region ? adopt_region_at(i) : adopt_singles(i, u.count);
         i += u.count;
     }
     return adopted;

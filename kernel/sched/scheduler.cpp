@@ -147,8 +147,7 @@ void Scheduler::finish_switch() {
         ++zombies_count_;
         return;
     }
-    __atomic_store_n(&prev->reaped, true, __ATOMIC_RELEASE);
-    prev->exit_waiters.wake_all();
+    prev->reaped.complete();  // its joiner may free it from here on: no touching it after
 }
 
 void Scheduler::yield() {
@@ -197,13 +196,11 @@ void Scheduler::on_timeout(Timer* timer) {
 
 Error Scheduler::join(Thread* t) {
     if (t == current_ || t->is_boot_thread || t->detached) return Error::invalid_argument;
-    // Woken once when it exits and again once it has been switched away from
-    // (on another vCPU those can be far apart): only then is its stack free.
-    while (!__atomic_load_n(&t->reaped, __ATOMIC_ACQUIRE)) {
-        Error e = t->exit_waiters.wait_if(
-            [t] { return !__atomic_load_n(&t->reaped, __ATOMIC_ACQUIRE); });
-        if (e != Error::none) return e;
-    }
+    // Exited first (on our own vCPU it cannot be switched away from until we
+    // can run), then switched away from (on another vCPU that can be later):
+    // only then is its stack free. Completions: nothing touches t after that.
+    if (Error e = t->exited.wait(); e != Error::none) return e;
+    if (Error e = t->reaped.wait(); e != Error::none) return e;
     free_thread(t);
     return Error::none;
 }
@@ -213,7 +210,7 @@ void Scheduler::exit_current() {
     VERIFY(!current_->is_boot_thread);
     hooks_->mask_events();
     current_->state = ThreadState::exited;
-    current_->exit_waiters.wake_all();  // a joiner may be the only thread left to run
+    current_->exited.complete();  // a joiner may be the only thread left to run
     schedule();
     __builtin_unreachable();
 }

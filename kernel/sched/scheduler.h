@@ -108,15 +108,4 @@ private:
     bool was_;
 };
 
-template <typename Predicate>
-Error WaitQueue::wait_if(Predicate still_needed, uint64_t deadline_ns) {
-    EventsMasked masked(this_scheduler().hooks());
-    lock_.lock();
-    if (!still_needed()) {
-        lock_.unlock();
-        return Error::none;
-    }
-    return wait_locked(deadline_ns);
-}
-
 }  // namespace torpor::sched

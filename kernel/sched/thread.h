@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "kernel/sched/wait_queue.h"
+#include "kernel/sync/completion.h"
 #include "kernel/time/timer_queue.h"
 
 namespace torpor::sched {
@@ -35,9 +36,12 @@ struct Thread {
     WaitQueue* waiting_on = nullptr;
     WakeReason wake_reason = WakeReason::none;
     Timer timeout;                   // wakes it from a bounded wait or a sleep
-    WaitQueue exit_waiters;          // joiners
+    // Joining takes both: `exited` is completed by the thread itself as it
+    // exits (so a joiner on its own vCPU can run and switch away from it),
+    // `reaped` by its vCPU once it has switched away, when the stack is free.
+    Completion exited;
+    Completion reaped;
     bool is_boot_thread = false;     // runs on the boot stack: never freed
-    bool reaped = false;             // exited and switched away from: safe to free
     bool detached = false;           // nobody joins it: its scheduler frees it
 };
 

@@ -28,6 +28,21 @@ bool WaitQueue::unlink(Thread* t) {
     return false;
 }
 
+bool WaitQueue::lock_masked() {
+    bool was_masked = this_scheduler().hooks().mask_events();
+    lock_.lock();
+    return was_masked;
+}
+
+void WaitQueue::unlock_and_restore(bool was_masked) {
+    lock_.unlock();
+    restore_events(was_masked);
+}
+
+void WaitQueue::restore_events(bool was_masked) {
+    this_scheduler().hooks().restore_events(was_masked);
+}
+
 Error WaitQueue::wait(uint64_t deadline_ns) {
     return wait_if([] { return true; }, deadline_ns);
 }
@@ -69,6 +84,16 @@ void WaitQueue::wake_all() {
         Thread* t = list;
         list = t->next;
         t->next = nullptr;
+        t->scheduler->wake(t, WakeReason::woken);
+    }
+}
+
+void WaitQueue::wake_all_locked() {
+    while (Thread* t = head_) {
+        head_ = t->next;
+        if (!head_) tail_ = nullptr;
+        t->next = nullptr;
+        t->waiting_on = nullptr;
         t->scheduler->wake(t, WakeReason::woken);
     }
 }

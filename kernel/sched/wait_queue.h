@@ -1,10 +1,19 @@
 // Threads waiting for something. Wakers may run in an event upcall or on
 // another vCPU; the queue's lock is only ever taken with events masked.
+//
+// A WaitQueue living inside an object that its waiter frees is not enough on
+// its own: a waker that sets a flag and then wakes the queue can still be
+// touching the queue when the waiter, having seen the flag, frees it. Use a
+// Completion (kernel/sync/completion.h) for "done, you may free it" signals.
 #pragma once
 #include <stdint.h>
 
 #include "base/error.h"
 #include "base/spinlock.h"
+
+namespace torpor {
+class Completion;
+}
 
 namespace torpor::sched {
 
@@ -26,7 +35,16 @@ public:
 
 private:
     friend class Scheduler;
-    Error wait_locked(uint64_t deadline_ns);  // called with lock_ held and events masked
+    friend class torpor::Completion;
+    // Masks events on this vCPU and takes lock_; returns the previous mask state.
+    bool lock_masked();
+    void unlock_and_restore(bool was_masked);
+    static void restore_events(bool was_masked);
+    // Called with lock_ held and events masked; returns with lock_ released
+    // (events still masked).
+    Error wait_locked(uint64_t deadline_ns);
+    // Makes every waiter runnable; called with lock_ held, which it keeps.
+    void wake_all_locked();
     void append(Thread* t);
     bool unlink(Thread* t);
 
@@ -35,7 +53,16 @@ private:
     Thread* tail_ = nullptr;
 };
 
-}  // namespace torpor::sched
+template <typename Predicate>
+Error WaitQueue::wait_if(Predicate still_needed, uint64_t deadline_ns) {
+    bool was_masked = lock_masked();
+    if (!still_needed()) {
+        unlock_and_restore(was_masked);
+        return Error::none;
+    }
+    Error e = wait_locked(deadline_ns);
+    restore_events(was_masked);
+    return e;
+}
 
-// WaitQueue::wait_if is defined with the scheduler it needs.
-#include "kernel/sched/scheduler.h"
+}  // namespace torpor::sched

@@ -32,22 +32,7 @@ unsigned vcpus_present = 1;
 void run_queued_calls(uint32_t, void*) {
     CpuLocal& c = this_cpu();
     ++c.ipis;
-    for (;;) {
-        CrossCall* call;
-        {
-            LockGuard guard(c.calls_lock);  // events are masked in the upcall
-            call = c.calls_head;
-            if (call) {
-                c.calls_head = call->next;
-                if (!c.calls_head) c.calls_tail = nullptr;
-            }
-        }
-        if (!call) return;
-        call->fn(call->arg);
-        auto* waiter = static_cast<sched::WaitQueue*>(call->waiter);
-        __atomic_store_n(&call->done, true, __ATOMIC_RELEASE);
-        if (waiter) waiter->wake_all();  // `call` may be gone once done is seen
-    }
+    (void)c.calls.run_all();
 }
 
 uint64_t stack_top(const CpuLocal& c) {
@@ -147,18 +132,12 @@ bool is_online(unsigned cpu) {
 Error post_call(unsigned cpu, CrossCall* call) {
     if (!is_online(cpu)) return Error::invalid_argument;
     CpuLocal& target = cpu_local(cpu);
-    call->next = nullptr;
-    __atomic_store_n(&call->done, false, __ATOMIC_RELAXED);
-    {
-        xen::EventMaskGuard masked;
-        LockGuard guard(target.calls_lock);
-        if (target.calls_tail)
-            target.calls_tail->next = call;
-        else
-            target.calls_head = call;
-        target.calls_tail = call;
-    }
-    return events::notify(target.ipi);
+    target.calls.push(call);
+    Error e = events::notify(target.ipi);
+    // Unnotified, it might sit there for ever: take it back unless it started
+    // (an IPI already on its way ran it).
+    if (e != Error::none && target.calls.withdraw(call)) return e;
+    return Error::none;
 }
 
 Error call_on(unsigned cpu, void (*fn)(void*), void* arg) {
@@ -167,16 +146,12 @@ Error call_on(unsigned cpu, void (*fn)(void*), void* arg) {
         fn(arg);
         return Error::none;
     }
-    sched::WaitQueue done_queue;
-    CrossCall call;
+    CrossCall call;  // on this stack: done.wait() guarantees the target is finished with it
     call.fn = fn;
     call.arg = arg;
-    call.waiter = &done_queue;
     Error e = post_call(cpu, &call);
     if (e != Error::none) return e;
-    while (!__atomic_load_n(&call.done, __ATOMIC_ACQUIRE))
-        (void)done_queue.wait_if([&call] { return !__atomic_load_n(&call.done, __ATOMIC_ACQUIRE); });
-    return Error::none;
+    return call.done.wait();
 }
 
 void kick(unsigned cpu) {

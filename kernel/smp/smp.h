@@ -6,6 +6,7 @@
 #include "arch/x86_64/vcpu_context.h"
 #include "base/error.h"
 #include "kernel/cpu_local.h"
+#include "kernel/smp/cross_call.h"
 
 namespace torpor::smp {
 
@@ -31,16 +32,9 @@ bool is_online(unsigned cpu);
 // for it to finish. On the calling vCPU it just runs fn. Thread context only.
 Error call_on(unsigned cpu, void (*fn)(void*), void* arg);
 
-// A cross-call queued without waiting; the object must stay valid until
-// `done` is set (the pause barrier uses static ones).
-struct CrossCall {
-    void (*fn)(void*) = nullptr;
-    void* arg = nullptr;
-    bool done = false;
-    bool wait = false;
-    void* waiter = nullptr;  // the sched::WaitQueue of a waiting caller
-    CrossCall* next = nullptr;
-};
+// A cross-call queued without waiting: `call` must not be queued or running
+// already; it stays the caller's until call->done completes (wait on it before
+// freeing or reusing it). An error means it was not queued and never runs.
 Error post_call(unsigned cpu, CrossCall* call);
 
 // Wakes `cpu` from SCHEDOP_block (new work for its scheduler).

@@ -15,7 +15,7 @@ TEST(PendingScan, DeliversPendingUnmaskedPortsAndClearsThem) {
     uint64_t mask[4] = {1ull << 5, 0, 0, 0};
     uint64_t owned[4] = {~0ull, ~0ull, ~0ull, ~0ull};
     std::vector<uint32_t> ports;
-    unsigned n = scan_pending_once(upcall_pending, selector, pending, mask, owned,
+    unsigned n = scan_pending_once(upcall_pending, selector, pending, mask, owned, 4,
                                    [&](uint32_t p) { ports.push_back(p); });
     EXPECT_EQ(n, 2u);
     EXPECT_EQ(ports, (std::vector<uint32_t>{3, 2 * 64 + 1}));
@@ -34,10 +34,28 @@ TEST(PendingScan, LeavesOtherVcpusPortsPendingForThem) {
     uint64_t mask[1] = {0};
     uint64_t owned[1] = {1ull << 1};
     std::vector<uint32_t> ports;
-    scan_pending_once(upcall_pending, selector, pending, mask, owned,
+    scan_pending_once(upcall_pending, selector, pending, mask, owned, 1,
                       [&](uint32_t p) { ports.push_back(p); });
     EXPECT_EQ(ports, (std::vector<uint32_t>{1}));
     EXPECT_EQ(pending[0], 1ull << 2) << "the other vCPU's port stays pending for it";
+}
+
+TEST(PendingScan, SelectorBitsBeyondTheOwnedWordsAreDroppedNotIndexed) {
+    // Xen writes the selector: shared_info has 64 pending words, but a vCPU
+    // owns ports only in the first 16 (kMaxPorts). Word 40 must never be read
+    // from `owned` (on the heap, so AddressSanitizer sees an overflow).
+    volatile uint8_t upcall_pending = 1;
+    uint64_t selector = (1ull << 40) | (1ull << 63) | (1ull << 15);
+    std::vector<uint64_t> pending(64, ~0ull), mask(64, 0);
+    std::vector<uint64_t> owned(16, 0);
+    owned[15] = 1ull << 9;
+    std::vector<uint32_t> ports;
+    unsigned n = scan_pending_once(upcall_pending, selector, pending.data(), mask.data(),
+                                   owned.data(), 16, [&](uint32_t p) { ports.push_back(p); });
+    EXPECT_EQ(n, 1u);
+    EXPECT_EQ(ports, (std::vector<uint32_t>{15 * 64 + 9}));
+    EXPECT_EQ(selector, 0u) << "the stray bits are consumed, not left to loop on";
+    EXPECT_EQ(pending[40], ~0ull) << "a port we cannot own is left alone";
 }
 
 TEST(PortRegistry, HandlesCarryGenerationsAndGoStale) {

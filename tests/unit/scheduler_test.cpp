@@ -1,6 +1,7 @@
 // The scheduler's state machine, run for real on the host: threads switch with
 // ucontext, "idle" advances a fake clock to the next timer.
 #include "kernel/sched/scheduler.h"
+#include "tests/unit/host_vcpus.h"
 
 #include <gtest/gtest.h>
 #include <ucontext.h>
@@ -86,8 +87,10 @@ protected:
         boot->platform = new ucontext_t;
         scheduler = Scheduler();
         scheduler.init(&hooks, boot, 0);
+        test::set_this_scheduler(&scheduler);
     }
     void TearDown() override {
+        test::set_this_scheduler(nullptr);
         delete static_cast<ucontext_t*>(boot->platform);
         delete boot;
     }
@@ -95,8 +98,6 @@ protected:
 };
 
 }  // namespace
-
-Scheduler& torpor::sched::this_scheduler() { return scheduler; }
 
 TEST_F(SchedulerTest, YieldingThreadsInterleaveInFifoOrder) {
     auto body = [](void* arg) {

@@ -22,13 +22,43 @@ TEST(StartInfoFrames, CanonicaliseThenLocaliseRoundTrips) {
     si.store_mfn = mfn_of(10);
     si.console.domU.mfn = mfn_of(11);
     si.store_evtchn = 3;
-    xen::canonicalise_start_info(si, pfn_of);
+    EXPECT_TRUE(xen::canonicalise_start_info(si, pfn_of));
     EXPECT_EQ(si.store_mfn, 10u);
     EXPECT_EQ(si.console.domU.mfn, 11u);
     EXPECT_EQ(si.store_evtchn, 3u) << "ports are the toolstack's to rewrite";
     xen::localise_start_info(si, mfn_of);
     EXPECT_EQ(si.store_mfn, mfn_of(10));
     EXPECT_EQ(si.console.domU.mfn, mfn_of(11));
+}
+
+namespace {
+// Only pfns 0..99 are ours in the fake machine.
+unsigned long owned_pfn_of(unsigned long mfn) {
+    if (mfn < 1000 || (mfn - 1000) % 7) return ~0ul;
+    unsigned long pfn = (mfn - 1000) / 7;
+    return pfn < 100 ? pfn : ~0ul;
+}
+}  // namespace
+
+TEST(StartInfoFrames, AFrameThatIsNotOursLeavesStartInfoAlone) {
+    start_info si{};
+    si.store_mfn = mfn_of(10);
+    si.console.domU.mfn = 999'999;
+    EXPECT_FALSE(xen::canonicalise_start_info(si, owned_pfn_of));
+    EXPECT_EQ(si.store_mfn, mfn_of(10));
+    EXPECT_EQ(si.console.domU.mfn, 999'999u);
+}
+
+TEST(StartInfoFrames, AfterARestoreTheNewMfnsMustBeOurRings) {
+    start_info si{};
+    si.store_mfn = mfn_of(10);
+    si.console.domU.mfn = mfn_of(11);
+    EXPECT_EQ(xen::moved_ring_frame(si, 10, 11, owned_pfn_of), xen::MovedRing::none);
+    si.store_mfn = mfn_of(12);  // the toolstack moved the xenstore page
+    EXPECT_EQ(xen::moved_ring_frame(si, 10, 11, owned_pfn_of), xen::MovedRing::xenstore);
+    si.store_mfn = mfn_of(10);
+    si.console.domU.mfn = 5;  // not a frame of ours at all
+    EXPECT_EQ(xen::moved_ring_frame(si, 10, 11, owned_pfn_of), xen::MovedRing::console);
 }
 
 namespace {

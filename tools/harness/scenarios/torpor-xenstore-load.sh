@@ -1,8 +1,8 @@
 # dom0 scenario: xenstore under load across suspends. torpor with 4 vCPUs and
 # extra="demo=xsload" (every vCPU keeps xenstore requests and transactions in
 # flight; a watch on data/load counts events) while $WRITERS dom0 loops rewrite
-# data/load as fast as they can, with no pause, through xl save + xl restore,
-# xl save -c and xl migrate --live. The writers follow the domain to its new id
+# data/load and keys below it as fast as they can, with no pause, through
+# xl save + xl restore, xl save -c and xl migrate --live. The writers follow the domain to its new id
 # after a restore or migration through /tmp/xsload.dom. The checker asserts
 # from the guest's console: every operation rc 0, a resume each time, watch
 # events before and after each operation, the quiesce time in each suspend
@@ -39,16 +39,19 @@ wait_xsload() {
 }
 follow_domain() { domid $NAME > /tmp/xsload.dom.new && mv /tmp/xsload.dom.new /tmp/xsload.dom; }
 
-# writer ID: rewrites data/load of the current domain 8 times per xenstore-write,
-# until /tmp/xsload.stop appears. Errors (the domain is being saved or moved)
-# are ignored: the next round writes to wherever the domain is then.
+# writer ID: one xenstore-write after another, each rewriting data/load (the
+# key every writer fights over) and 7 keys of its own below it, until
+# /tmp/xsload.stop appears. xenstore-write commits its pairs in one transaction
+# (retrying on conflicts), so each round fires 8 watch events in the guest.
+# Errors (the domain is being saved or moved) are ignored: the next round
+# writes to wherever the domain is then.
 writer() {
-  local n=0 d
+  local n=0 d p
   while [ ! -e /tmp/xsload.stop ]; do
     read -r d < /tmp/xsload.dom
     p=/local/domain/$d/data/load
-    xenstore-write $p w$1-$n-0 $p w$1-$n-1 $p w$1-$n-2 $p w$1-$n-3 \
-                   $p w$1-$n-4 $p w$1-$n-5 $p w$1-$n-6 $p w$1-$n-7 2>/dev/null
+    xenstore-write $p w$1-$n $p/w$1-1 $n $p/w$1-2 $n $p/w$1-3 $n \
+                   $p/w$1-4 $n $p/w$1-5 $n $p/w$1-6 $n $p/w$1-7 $n 2>/dev/null
     n=$((n + 1))
   done
   echo "writer $1: $n rounds"
@@ -77,7 +80,7 @@ after_op() {
   printf '%s\t%s\t%s\t%s\n' "$k" "$1" "$2" "$3" >> "$RESULTS/ops.tsv"
   step "resumed-$k" 60 wait_console $NAME "app: resumed \\(#$k\\) " 60
   step "follow-$k" 20 follow_domain
-  step "events-after-$k" 30 wait_xsload 3 30
+  step "events-after-$k" 30 wait_xsload 2 30
 }
 
 step create 60 xl create /tmp/$NAME.cfg || exit 1
@@ -90,7 +93,7 @@ while [ $i -le "$WRITERS" ]; do
   writer_pids="$writer_pids $!"
   i=$((i + 1))
 done
-step events-before 30 wait_xsload 3 30
+step events-before 30 wait_xsload 2 30
 
 step save 120 xl save $NAME /tmp/$NAME.img; rc=$?
 step restore 120 xl restore /tmp/$NAME.img; rc=$((rc + $?))
