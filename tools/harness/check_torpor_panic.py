@@ -10,7 +10,8 @@ import pathlib
 import re
 import sys
 
-from harness_results import Checker, read_console, read_steps, stamped_lines
+from harness_results import (Checker, check_serial, read_console, read_steps, read_text,
+                             stamped_lines)
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import symbolize_backtrace  # noqa: E402  (tools/symbolize_backtrace.py)
@@ -68,8 +69,7 @@ def check_backtrace(c: Checker, case: str, lines: list, start: int, elf, want):
 def check_case(c: Checker, results: pathlib.Path, case: str, elf):
     lines = guest_lines(read_console(results, f"panic-{case}"))
     c.check(bool(lines), f"{case}: console log collected")
-    state_file = results / f"state-{case}"
-    state = state_file.read_text().strip() if state_file.exists() else ""
+    state = read_text(results / f"state-{case}").strip()
     c.check("c" in state, f"{case}: domain ended crashed (xl list state '{state}')")
 
     vcpu_wanted = 0
@@ -108,13 +108,8 @@ def check_case(c: Checker, results: pathlib.Path, case: str, elf):
             f"{case}: the report ends the log (drained before the crash): '{lines[-1]}'")
 
 
-def main() -> int:
-    if len(sys.argv) not in (2, 3):
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    results = pathlib.Path(sys.argv[1])
-    elf = sys.argv[2] if len(sys.argv) == 3 else None
-    c = Checker("torpor-panic")
+def check(c: Checker, results: pathlib.Path, elf) -> None:
+    c.check_scenario_ran(results)
     steps = read_steps(results)
     names = []
     for case in CASES:
@@ -128,7 +123,16 @@ def main() -> int:
     c.check("libc: errno is per thread" in boot, "boot self-test: errno is per thread")
     c.check("memory: kernel text read-only, rodata read-only, data and the direct map no-execute; "
             "a guard page below every stack" in boot, "W^X with NX and guard pages in place")
-    return c.finish()
+    # The guests crash on purpose; Xen and dom0 must not.
+    check_serial(c, results, guest_crash_expected=True)
+
+
+def main() -> int:
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    c = Checker("torpor-panic")
+    elf = sys.argv[2] if len(sys.argv) == 3 else None
+    return c.run(lambda c: check(c, pathlib.Path(sys.argv[1]), elf))
 
 
 if __name__ == "__main__":

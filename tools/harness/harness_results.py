@@ -22,6 +22,7 @@ RUN_GAP_S = 3.0
 CONSOLE_PANIC = re.compile(r"PANIC|Kernel panic - not syncing")
 BOOT_BANNER = re.compile(r"torpor \S+: booted on Xen ")
 GRANT_SELF_TEST_OK = re.compile(r"grant table: \d+ frames, \d+ refs; self-test ok$", re.M)
+LIBC_SELF_TEST_OK = re.compile(r"libc: errno is per thread$", re.M)
 GRANT_FAILED = re.compile(r"grant table: (self-test|setup) failed")
 
 # serial.log: Xen's console ("(XEN) ..."), dom0's kernel ("[  12.345678] ...")
@@ -175,14 +176,18 @@ def check_no_panic(c: Checker, logs: list) -> None:
 
 
 def check_boot_self_tests(c: Checker, text: str) -> None:
-    """Every boot banner in text is matched by a grant table self-test that
-    passed, and nothing reports a failed grant table setup or self-test."""
+    """Every boot banner in text is matched by a grant table self-test and a
+    per-thread errno self-test that passed, and nothing reports a failed grant
+    table setup or self-test."""
     banners = len(BOOT_BANNER.findall(text))
     ok = len(GRANT_SELF_TEST_OK.findall(text))
     failed = GRANT_FAILED.search(text)
     c.check(banners > 0 and ok == banners and not failed,
             f"grant table self-test ok after each of {banners} boots ({ok} ok"
             + (f"; {failed.group(0)}" if failed else "") + ")")
+    libc_ok = len(LIBC_SELF_TEST_OK.findall(text))
+    c.check(banners > 0 and libc_ok == banners,
+            f"errno per thread after each of {banners} boots ({libc_ok} ok)")
 
 
 def serial_log(results: pathlib.Path) -> pathlib.Path:

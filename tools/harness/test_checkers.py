@@ -74,6 +74,7 @@ class Console:
                  f"({pages // 256} MiB), free_pages={pages - 176}, vcpus={vcpus} of {maxvcpus or vcpus}",
                  "grant table: 4 frames, 2048 refs; self-test ok",
                  "balloon: suspend-time balloon on",
+                 "libc: errno is per thread",
                  "suspend: ready (toolstack multiprocessor suspend: 1)",
                  "torpor: ready (boot took 50568 us from kernel entry: memory=20209 devices=1810 "
                  "first-xenstore-reply=2137 vcpus=17377 services=9033)",
@@ -394,6 +395,7 @@ TORPOR_FAULTS = [
     ("grant self-test failed", edit_logs("refs; self-test ok", "refs; self-test ok\n[2026-11-28 "
                                          "07:26:21] grant table: self-test failed: entry fields "
                                          "(protocol_error)")),
+    ("per-thread errno self-test line missing", drop_lines("errno is per thread")),
 ]
 GENERIC_FAULTS = [
     ("an untimestamped torpor PANIC line", append_to_first_log("torpor: PANIC: trap 14 (planted)")),
