@@ -90,4 +90,31 @@ inline const char* error_name(Error e) {
     return "unknown error";
 }
 
+// What TRY needs to know about Error and ErrorOr<T>.
+namespace try_detail {
+inline bool failed(Error e) { return e != Error::none; }
+inline Error error_of(Error e) { return e; }
+inline void value_of(Error) {}
+template <typename T>
+bool failed(const ErrorOr<T>& r) { return r.is_error(); }
+template <typename T>
+Error error_of(const ErrorOr<T>& r) { return r.error(); }
+template <typename T>
+T value_of(ErrorOr<T>& r) { return r.release_value(); }
+}  // namespace try_detail
+
 }  // namespace torpor
+
+// TRY(expr): evaluates `expr` (an Error or an ErrorOr<T>) once; on an error,
+// returns that Error from the enclosing function (which returns Error or any
+// ErrorOr<U>); otherwise the whole TRY is the value (T, moved out; nothing for
+// a plain Error). A GNU statement expression, as g++ and clang both accept:
+//     auto frame = TRY(memory::allocate_frames(4));
+//     TRY(xenstore::write(path, value));
+#define TRY(expr)                                                              \
+    ({                                                                         \
+        auto&& torpor_try_result_ = (expr);                                    \
+        if (::torpor::try_detail::failed(torpor_try_result_))                  \
+            return ::torpor::try_detail::error_of(torpor_try_result_);         \
+        ::torpor::try_detail::value_of(torpor_try_result_);                    \
+    })

@@ -3,6 +3,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "base/assert.h"
+
 namespace torpor {
 
 class Spinlock {
@@ -13,7 +15,10 @@ public:
         }
     }
     bool try_lock() { return !__atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE); }
-    void unlock() { __atomic_store_n(&locked_, 0, __ATOMIC_RELEASE); }
+    void unlock() {
+        VERIFY(is_locked());  // unlocking a free lock: someone else's section is now unguarded
+        __atomic_store_n(&locked_, 0, __ATOMIC_RELEASE);
+    }
     bool is_locked() const { return __atomic_load_n(&locked_, __ATOMIC_RELAXED); }
 
 private:

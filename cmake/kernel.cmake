@@ -51,8 +51,13 @@ set(kernel_sources
   arch/x86_64/elf_notes.S
   arch/x86_64/jmpbuf.S
   arch/x86_64/secondary_entry.S
+  arch/x86_64/stack_check.S
   arch/x86_64/trap_entry.S
   arch/x86_64/direct_map.cpp
+  arch/x86_64/frame_walk.cpp
+  arch/x86_64/page_fault.cpp
+  arch/x86_64/panic_platform.cpp
+  arch/x86_64/stack_check.cpp
   arch/x86_64/start.cpp
   arch/x86_64/thread_stack.cpp
   arch/x86_64/traps.cpp
@@ -72,12 +77,15 @@ set(kernel_sources
   kernel/device_hooks.cpp
   kernel/libc_glue.cpp
   kernel/libc_locks.cpp
+  kernel/libc_reent.cpp
   kernel/memory.cpp
+  kernel/panic_support.cpp
   kernel/shutdown_request.cpp
   kernel/events/event_channels.cpp
   kernel/events/port_registry.cpp
   kernel/grant/grant_self_test.cpp
   kernel/mm/balloon.cpp
+  kernel/mm/guarded_stack.cpp
   kernel/mm/heap.cpp
   kernel/mm/page_allocator.cpp
   kernel/mm/release_units.cpp
@@ -108,6 +116,7 @@ set(kernel_sources
   suspend/xen_steps.cpp
   main/boot.cpp
   main/kernel_main.cpp
+  main/panic_test.cpp
   main/shutdown_control.cpp
   ${app_sources}
 )
@@ -123,14 +132,22 @@ foreach(dir ${xen_include} ${TORPOR_NEWLIB_DIR}/cxx-compat ${cxx_include}
             ${TORPOR_NEWLIB_DIR}/include ${gcc_include})
   list(APPEND kernel_system_includes "SHELL:-isystem ${dir}")
 endforeach()
-target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1
-  TORPOR_VERSION_STRING="${PROJECT_VERSION}")
+option(TORPOR_ASSERTS "Check ASSERT() in the kernel (VERIFY() is always checked)" ON)
+# __DYNAMIC_REENT__: as newlib was built (tools/newlib/build-newlib.sh): _REENT
+# is __getreent(), the running thread's newlib state.
+target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1 __DYNAMIC_REENT__
+  TORPOR_VERSION_STRING="${PROJECT_VERSION}" $<$<NOT:$<BOOL:${TORPOR_ASSERTS}>>:TORPOR_NO_ASSERTS>)
+# -fno-omit-frame-pointer: panics walk frame pointers for their backtrace.
+# -pg -mfentry: every C++ function starts with `call __fentry__`, the stack
+# overflow check (arch/x86_64/stack_check.h). The macro prefix map makes
+# __FILE__ in VERIFY/ASSERT messages a path relative to the source tree.
 set(kernel_codegen -ffreestanding -nostdinc -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone
-    -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables)
+    -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
+    -fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=)
 target_compile_options(torpor PRIVATE ${kernel_codegen} ${kernel_system_includes} $<$<COMPILE_LANGUAGE:ASM>:-D__ASSEMBLY__>
   $<$<COMPILE_LANGUAGE:CXX>:-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics
-    -fno-use-cxa-atexit -Wall -Wextra -Wno-missing-field-initializers>)
+    -fno-use-cxa-atexit -pg -mfentry -Wall -Wextra -Wno-missing-field-initializers>)
 target_link_options(torpor PRIVATE -nostdlib -static -no-pie -Wl,-T,${linker_script}
-  -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
+  -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
 target_link_libraries(torpor PRIVATE -Wl,--start-group ${TORPOR_NEWLIB_DIR}/lib/libc.a
   ${TORPOR_NEWLIB_DIR}/lib/libm.a ${libgcc} -Wl,--end-group)

@@ -31,6 +31,10 @@ struct CpuLocal {
 CpuLocal& cpu_local(unsigned vcpu_id);
 inline CpuLocal& this_cpu() { return *reinterpret_cast<CpuLocal*>(arch::cpu_base()); }
 
+// True once vCPU 0's GS base points at its block (this_cpu() works on every
+// vCPU from then on: secondaries start with theirs set).
+bool cpu_local_ready();
+
 // Fills in the block's self pointer and id (before any vCPU uses it).
 Error prepare_cpu_local(unsigned vcpu_id);
 // Prepares the block and points the calling vCPU's GS base at it.

@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_base.h"
+#include "base/assert.h"
 #include "xen/event_mask.h"
 
 struct __lock {
@@ -46,6 +47,9 @@ bool acquire(__lock* l, bool recursive, bool try_only) {
 }
 
 void release(__lock* l) {
+    // Only the vCPU that holds it may let it go.
+    VERIFY(__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == arch::current_vcpu_id() &&
+           l->depth > 0);
     if (--l->depth > 0) return;
     bool was_masked = l->events_were_masked;
     __atomic_store_n(&l->owner, kNoOwner, __ATOMIC_RELAXED);

@@ -1,7 +1,10 @@
 // The boot sequence, one call per subsystem.
 #include "arch/x86_64/kernel_entry.h"
 
+#include "arch/x86_64/cpu_base.h"
+#include "arch/x86_64/direct_map.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/stack_check.h"
 #include "base/log.h"
 #include "base/panic.h"
 #include "drivers/console/pv_console.h"
@@ -9,6 +12,7 @@
 #include "kernel/cpu_local.h"
 #include "kernel/events/event_channels.h"
 #include "kernel/memory.h"
+#include "kernel/panic_support.h"
 #include "kernel/sched/xen_hooks.h"
 #include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
@@ -41,6 +45,10 @@ void check(Error e, const char* what) {
 extern "C" void kernel_start(start_info* si) {
     uint64_t boot_entry_ns;
     check(install_cpu_local(0), "per-CPU data for vCPU 0");
+    // From here every function entry checks the stack (arch/x86_64/stack_check.h).
+    arch::set_current_stack_bottom(arch::boot_stack_low());
+    arch::enable_stack_checks();
+    install_kernel_panic_hooks();
     if (long rc = xen::map_shared_info(si->shared_info))
         kpanic("cannot map shared_info: %ld", rc);
     xen::mask_events();
@@ -49,6 +57,9 @@ extern "C" void kernel_start(start_info* si) {
     check(xen::init_m2p(), "reading the M2P's extents");
     auto memory = memory::init(*si);
     if (memory.is_error()) kpanic("memory init failed: %s", error_name(memory.error()));
+    check(arch::unmap_direct_page(arch::pfn_of_virt(arch::boot_stack_low()) - 1),
+          "the boot stack's guard page");
+    check(arch::protect_kernel_image(), "write-protecting the kernel's text and rodata");
     uint64_t memory_ready_ns = clock::monotonic_ns();
     run_global_constructors();
 
@@ -62,6 +73,8 @@ extern "C" void kernel_start(start_info* si) {
     CpuLocal& boot_cpu = this_cpu();
     boot_cpu.scheduler.init(&sched::xen_hooks, &boot_cpu.boot_thread, 0);
     boot_cpu.boot_thread.name = "main";
+    boot_cpu.boot_thread.stack = reinterpret_cast<void*>(arch::boot_stack_low());
+    boot_cpu.boot_thread.stack_size = arch::boot_stack_high() - arch::boot_stack_low();
     check(timers::init_this_cpu(), "timer VIRQ");
     check(smp::init_this_cpu_ipi(), "IPI for vCPU 0");
     xen::unmask_events();

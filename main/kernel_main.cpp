@@ -4,16 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "arch/x86_64/direct_map.h"
 #include "base/log.h"
 #include "drivers/xenstore/client.h"
 #include "kernel/app.h"
 #include "kernel/boot_options.h"
 #include "kernel/grant/grant_self_test.h"
+#include "kernel/libc_reent.h"
 #include "kernel/mm/balloon.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 #include "kernel/version.h"
+#include "main/panic_test.h"
 #include "main/shutdown_control.h"
 #include "suspend/suspend.h"
 #include "xen/grants.h"
@@ -65,6 +68,9 @@ void kernel_main(const BootReport& boot) {
            boot.memory.nr_pages / 256, boot.memory.free_pages, smp::online_count(),
            smp::max_vcpus());
     fflush(stdout);
+    klog("memory: kernel text read-only, rodata read-only, data and the direct map %s; a guard "
+         "page below every stack", arch::no_execute_enforced() ? "no-execute"
+                                                               : "executable (the CPU has no NX)");
 
     if (Error e = xen::grant_table::init(kGrantFrames); e != Error::none)
         klog("grant table: setup failed: %s", error_name(e));
@@ -78,6 +84,7 @@ void kernel_main(const BootReport& boot) {
     shutdown_control::set_suspend_handler(suspend::suspend_now);
     if (Error e = suspend::init(boot.si); e != Error::none)
         klog("suspend: not available: %s", error_name(e));
+    (void)libc::self_test();
     if (Error e = shutdown_control::start(); e != Error::none)
         klog("shutdown: cannot watch control/shutdown: %s", error_name(e));
 
@@ -89,6 +96,7 @@ void kernel_main(const BootReport& boot) {
          us(boot.memory_ready_ns, boot.devices_ready_ns), us(boot.devices_ready_ns, domid_read_ns),
          us(domid_read_ns, vcpus_up_ns), us(vcpus_up_ns, ready_ns));
 
+    panic_test::start_if_requested();
     app_main();
     klog("torpor: application returned; serving control requests");
     for (;;) sched::this_scheduler().sleep_until(clock::monotonic_ns() + 3'600'000'000'000ull);

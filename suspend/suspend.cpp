@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu_base.h"
+#include "arch/x86_64/stack_check.h"
 #include "base/log.h"
 #include "drivers/console/pv_console.h"
 #include "drivers/xenstore/client.h"
@@ -12,6 +13,8 @@
 #include "base/panic.h"
 #include "suspend/fault_injection.h"
 #include "suspend/fault_plan.h"
+#include "kernel/mm/guarded_stack.h"
+#include "kernel/smp/smp.h"
 #include "suspend/suspend_sequence.h"
 #include "suspend/xen_steps.h"
 
@@ -48,6 +51,21 @@ bool was_injected(const char* injected, const char* step, bool on_resume) {
     return strcmp(injected, step) == 0;
 }
 
+// Nothing on the way down or back up (the balloon rewriting tables, the
+// toolstack rebuilding them) may map a stack's guard page again.
+unsigned verify_stack_guards() {
+    unsigned checked = 0;
+    memory::verify_guard_page(reinterpret_cast<const void*>(arch::boot_stack_low()));
+    memory::verify_guard_page(sched::this_scheduler().current()->stack);
+    checked += 2;
+    for (unsigned cpu = 1; cpu < kMaxCpus; ++cpu) {
+        if (!smp::is_online(cpu)) continue;
+        memory::verify_guard_page(cpu_local(cpu).stack);
+        ++checked;
+    }
+    return checked;
+}
+
 void run_on_vcpu0(void*) {
     unsigned number = completed + 1;
     XenSteps xen_steps(boot_start_info, number);
@@ -58,6 +76,7 @@ void run_on_vcpu0(void*) {
         // The console's resume may not have run: let the reason reach xenconsoled.
         console::resume_output(boot_start_info->console.domU.evtchn);
     }
+    unsigned guards = verify_stack_guards();
     char down[256], up[256];
     format_steps(down, sizeof(down), r.down, r.down_count);
     format_steps(up, sizeof(up), r.up, r.up_count);
@@ -66,6 +85,7 @@ void run_on_vcpu0(void*) {
          (unsigned long long)(xen_steps.downtime_ns() / 1'000'000));
     klog("suspend #%u path (us):%s", number, down);
     klog("resume #%u path (us):%s", number, up);
+    klog("resume #%u: %u stack guard pages still unmapped", number, guards);
     if (r.first_error != Error::none)
         klog("suspend #%u: step %s failed: %s%s; everything before it was undone", number,
              r.failed_step ? r.failed_step : "?", error_name(r.first_error),

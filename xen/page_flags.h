@@ -12,6 +12,10 @@ inline constexpr uint64_t kPageUser = 1u << 2;
 inline constexpr uint64_t kPageAccessed = 1u << 5;
 inline constexpr uint64_t kPageDirty = 1u << 6;
 inline constexpr uint64_t kPageAddressMask = 0x000ffffffffff000ull;
+// No-execute (bit 63): Xen accepts it in a PV guest's L1 entries when the CPU
+// has NX (it then runs with EFER.NXE); never in a table entry above L1 here,
+// where it would cover everything below.
+inline constexpr uint64_t kPageNoExecute = 1ull << 63;
 
 inline constexpr uint64_t kPageWritableFlags = kPagePresent | kPageRw | kPageAccessed | kPageDirty;
 inline constexpr uint64_t kPageReadOnlyFlags = kPagePresent | kPageAccessed;

@@ -20,8 +20,13 @@ _start:
 hypercall_page:
     .fill 4096, 1, 0xcc
 
+    /* vCPU 0's boot stack ("main"), with a guard page below it that the
+     * boot sequence unmaps (main/boot.cpp; see stack_check.h). */
     .section .bss.boot_stack, "aw", @nobits
     .align 4096
+    .globl boot_stack_guard
+boot_stack_guard:
+    .skip 4096
     .globl boot_stack_bottom
 boot_stack_bottom:
     .skip 65536

@@ -8,12 +8,33 @@
 #include "xen/p2m.h"
 #include "xen/page_flags.h"
 
+// linker.ld's segment boundaries.
+extern "C" char __text_start[], __text_end[], __rodata_end[], __image_end[];
+
 namespace arch {
 
 namespace {
 
 using torpor::Error;
 using torpor::ErrorOr;
+
+// The no-execute bit for data mappings: kPageNoExecute when the CPU has NX
+// (CPUID 0x80000001 EDX bit 20; a PV guest sees the host's), else 0.
+uint64_t no_execute = 0;
+
+void detect_no_execute() {
+    uint32_t eax = 0x80000000, ebx, ecx, edx;
+    asm volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx));
+    if (eax < 0x80000001) return;
+    eax = 0x80000001;
+    asm volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx));
+    if (edx & (1u << 20)) no_execute = xen::kPageNoExecute;
+}
+
+// A leaf entry for a data frame (everything in the direct map but the image's text).
+uint64_t data_entry(unsigned long mfn) {
+    return (uint64_t(mfn) << kPageShift) | xen::kPageWritableFlags | no_execute;
+}
 
 // The table a present entry points at, through the direct map.
 uint64_t* table_of_entry(uint64_t entry) {
@@ -46,8 +67,7 @@ public:
         if (l1.is_error()) return l1.error();
         unsigned index = (va >> 12) & 511;
         if (l1.value()[index] & xen::kPagePresent) return Error::none;
-        uint64_t entry = (uint64_t(xen::p2m().mfn(pfn)) << kPageShift) | xen::kPageWritableFlags;
-        return queue(entry_machine_address(l1.value(), index), entry);
+        return queue(entry_machine_address(l1.value(), index), data_entry(xen::p2m().mfn(pfn)));
     }
 
     Error flush() {
@@ -92,11 +112,11 @@ private:
             unsigned long region_end = (mapping_pfn | 511) + 1;
             unsigned long end = region_end < limit_ ? region_end : limit_;
             for (unsigned long pfn = mapping_pfn; pfn < end; ++pfn)
-                table[pfn & 511] =
-                    (uint64_t(xen::p2m().mfn(pfn)) << kPageShift) | xen::kPageWritableFlags;
+                table[pfn & 511] = data_entry(xen::p2m().mfn(pfn));
         }
         uint64_t mfn = xen::p2m().mfn(frame);
-        if (xen::update_va_mapping(virt_of_pfn(frame), (mfn << kPageShift) | xen::kPageReadOnlyFlags,
+        if (xen::update_va_mapping(virt_of_pfn(frame),
+                                   (mfn << kPageShift) | xen::kPageReadOnlyFlags | no_execute,
                                    UVMF_INVLPG))
             return Error::hypercall_failed;
         e = queue(entry_machine_address(parent, index), (mfn << kPageShift) | xen::kPageTableFlags);
@@ -151,12 +171,35 @@ Error remap_direct_frames(const unsigned long* pfns, const unsigned long* mfns, 
         auto entry = entry_machine_address(virt_of_pfn(pfns[i]), 1);
         if (entry.is_error()) return entry.error();
         batch[queued].ptr = entry.value() | MMU_NORMAL_PT_UPDATE;
-        batch[queued].val = mfns ? (uint64_t(mfns[i]) << kPageShift) | xen::kPageWritableFlags : 0;
+        batch[queued].val = mfns ? data_entry(mfns[i]) : 0;
         if (++queued == kBatch) {
             if (Error e = flush(); e != Error::none) return e;
         }
     }
     return flush();
+}
+
+Error unmap_direct_page(unsigned long pfn) {
+    if (pfn >= kMaxDirectMappedPages) return Error::invalid_argument;
+    // UVMF_INVLPG | UVMF_ALL: drop the entry from every vCPU's TLB, or another
+    // vCPU that touched the page could keep using it (xen/xen.h).
+    if (xen::update_va_mapping(virt_of_pfn(pfn), 0, UVMF_INVLPG | UVMF_ALL))
+        return Error::hypercall_failed;
+    return Error::none;
+}
+
+Error map_direct_page(unsigned long pfn) {
+    if (pfn >= kMaxDirectMappedPages) return Error::invalid_argument;
+    // A not-present entry is never cached in a TLB: no flush needed.
+    if (xen::update_va_mapping(virt_of_pfn(pfn), data_entry(xen::p2m().mfn(pfn)), UVMF_NONE))
+        return Error::hypercall_failed;
+    return Error::none;
+}
+
+bool direct_page_mapped(unsigned long pfn) {
+    uintptr_t va = virt_of_pfn(pfn);
+    auto l1 = table_holding(va, 1);
+    return !l1.is_error() && (l1.value()[(va >> kPageShift) & 511] & xen::kPagePresent);
 }
 
 namespace {
@@ -220,7 +263,7 @@ Error unhook_direct_region(unsigned long first_pfn) {
     if (at.is_error()) return at.error();
     Error e = apply_both_or_neither(
         pt_update(at.value().l2_slot, 0),
-        pt_update(at.value().table_pte, (uint64_t(table_mfn) << kPageShift) | xen::kPageWritableFlags),
+        pt_update(at.value().table_pte, data_entry(table_mfn)),
         pt_update(at.value().l2_slot, l2_entry));
     if (e == Error::none) parked_table_pfn[region.value()] = table_pfn;
     return e;
@@ -238,21 +281,58 @@ Error hook_direct_region(unsigned long first_pfn) {
     auto* table = ptr_of_pfn<uint64_t>(table_pfn);
     for (unsigned i = 0; i < kFramesPerRegion; ++i) {
         unsigned long mfn = xen::p2m().mfn(first_pfn + i);
-        table[i] = mfn == ~0ul ? 0 : (uint64_t(mfn) << kPageShift) | xen::kPageWritableFlags;
+        table[i] = mfn == ~0ul ? 0 : data_entry(mfn);
     }
     uint64_t table_frame = uint64_t(xen::p2m().mfn(table_pfn)) << kPageShift;
     // If Xen refuses the table it stays parked, writable again: still a data page.
     Error e = apply_both_or_neither(
-        pt_update(at.value().table_pte, table_frame | xen::kPageReadOnlyFlags),
+        pt_update(at.value().table_pte, table_frame | xen::kPageReadOnlyFlags | no_execute),
         pt_update(at.value().l2_slot, table_frame | xen::kPageTableFlags),
-        pt_update(at.value().table_pte, table_frame | xen::kPageWritableFlags));
+        pt_update(at.value().table_pte, table_frame | xen::kPageWritableFlags | no_execute));
     if (e == Error::none) parked_table_pfn[region.value()] = 0;
     return e;
+}
+
+bool no_execute_enforced() { return no_execute != 0; }
+
+Error protect_kernel_image() {
+    auto text_end = reinterpret_cast<uintptr_t>(__text_end);
+    auto rodata_end = reinterpret_cast<uintptr_t>(__rodata_end);
+    constexpr unsigned kBatch = 64;
+    mmu_update_t batch[kBatch];
+    unsigned queued = 0;
+    auto flush = [&]() -> Error {
+        unsigned done = 0;
+        if (queued && xen::mmu_update(batch, queued, &done)) {
+            torpor::klog("image protection: mmu_update failed after %u of %u entries", done, queued);
+            return Error::hypercall_failed;
+        }
+        queued = 0;
+        return Error::none;
+    };
+    for (auto va = reinterpret_cast<uintptr_t>(__text_start);
+         va < reinterpret_cast<uintptr_t>(__image_end); va += kPageSize) {
+        auto l1 = TRY(table_holding(va, 1));
+        unsigned index = (va >> kPageShift) & 511;
+        uint64_t entry = l1[index];
+        if (!(entry & xen::kPagePresent)) continue;  // a guard page
+        uint64_t flags = va < text_end     ? xen::kPageReadOnlyFlags
+                         : va < rodata_end ? xen::kPageReadOnlyFlags | no_execute
+                                           : xen::kPageWritableFlags | no_execute;
+        batch[queued].ptr = entry_machine_address(l1, index) | MMU_NORMAL_PT_UPDATE;
+        batch[queued].val = (entry & xen::kPageAddressMask) | flags;
+        if (++queued == kBatch) TRY(flush());
+    }
+    TRY(flush());
+    // Xen does not flush for us: stale writable/executable entries must go.
+    if (xen::flush_all_tlbs()) return Error::hypercall_failed;
+    return Error::none;
 }
 
 ErrorOr<DirectMap> build_direct_map(unsigned long l4_virtual, unsigned long nr_pages,
                                     unsigned long first_free_pfn) {
     l4_root = l4_virtual;
+    detect_no_execute();
     unsigned long limit = nr_pages < kMaxDirectMappedPages ? nr_pages : kMaxDirectMappedPages;
     if (limit < nr_pages)
         torpor::klog("direct map: only the first %lu of %lu pages fit below 2 GiB", limit,

@@ -3,7 +3,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-extern "C" void arch_switch_stack(uintptr_t* save_sp, uintptr_t new_sp);
+// Saves the current stack pointer in *save_sp and continues on new_sp, whose
+// stack starts at new_stack_bottom (0: unknown; see stack_check.h).
+extern "C" void arch_switch_stack(uintptr_t* save_sp, uintptr_t new_sp,
+                                  uintptr_t new_stack_bottom);
 
 namespace arch {
 

@@ -86,11 +86,13 @@ trap_common:
 
 TRAP_ENTRY trap_divide_error,        0, 0
 TRAP_ENTRY trap_debug,               1, 0
+TRAP_ENTRY trap_nmi,                 2, 0
 TRAP_ENTRY trap_int3,                3, 0
 TRAP_ENTRY trap_overflow,            4, 0
 TRAP_ENTRY trap_bounds,              5, 0
 TRAP_ENTRY trap_invalid_op,          6, 0
 TRAP_ENTRY trap_device_not_available, 7, 0
+TRAP_ENTRY trap_double_fault,        8, 1
 TRAP_ENTRY trap_coprocessor_segment_overrun, 9, 0
 TRAP_ENTRY trap_invalid_tss,        10, 1
 TRAP_ENTRY trap_segment_not_present, 11, 1
@@ -100,6 +102,7 @@ TRAP_ENTRY trap_page_fault,         14, 1
 TRAP_ENTRY trap_spurious_interrupt_bug, 15, 0
 TRAP_ENTRY trap_coprocessor_error,  16, 0
 TRAP_ENTRY trap_alignment_check,    17, 1
+TRAP_ENTRY trap_machine_check,      18, 0
 TRAP_ENTRY trap_simd_coprocessor_error, 19, 0
 
 /* Event-channel upcall: same frame as an exception without an error code. */

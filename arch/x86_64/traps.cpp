@@ -1,6 +1,8 @@
 #include "arch/x86_64/traps.h"
 
 #include "arch/x86_64/cpu_base.h"
+#include "arch/x86_64/page_fault.h"
+#include "arch/x86_64/stack_check.h"
 #include "arch/x86_64/trap_frame.h"
 #include "base/log.h"
 #include "base/panic.h"
@@ -10,11 +12,13 @@
 extern "C" {
 void trap_divide_error();
 void trap_debug();
+void trap_nmi();
 void trap_int3();
 void trap_overflow();
 void trap_bounds();
 void trap_invalid_op();
 void trap_device_not_available();
+void trap_double_fault();
 void trap_coprocessor_segment_overrun();
 void trap_invalid_tss();
 void trap_segment_not_present();
@@ -24,6 +28,7 @@ void trap_page_fault();
 void trap_spurious_interrupt_bug();
 void trap_coprocessor_error();
 void trap_alignment_check();
+void trap_machine_check();
 void trap_simd_coprocessor_error();
 void event_upcall_entry();
 void failsafe_entry();
@@ -76,11 +81,18 @@ trap_info* table_storage() {
     static trap_info table[] = {
         make_trap(0, trap_divide_error),
         make_trap(1, trap_debug),
+        // NMI: CALLBACKOP_register(CALLBACKTYPE_nmi) only writes this same
+        // slot of the vCPU's virtual IDT (xen/arch/x86/pv/callback.c); going
+        // through the table also gives it to every secondary vCPU, whose
+        // context VCPUOP_initialise takes from it (vcpu_context.cpp).
+        // `xl trigger <domain> nmi` delivers one.
+        make_trap(2, trap_nmi),
         make_trap(3, trap_int3, 3),
         make_trap(4, trap_overflow, 3),
         make_trap(5, trap_bounds),
         make_trap(6, trap_invalid_op),
         make_trap(7, trap_device_not_available),
+        make_trap(8, trap_double_fault),  // Xen does not reflect #DF to PV guests today
         make_trap(9, trap_coprocessor_segment_overrun),
         make_trap(10, trap_invalid_tss),
         make_trap(11, trap_segment_not_present),
@@ -90,6 +102,7 @@ trap_info* table_storage() {
         make_trap(15, trap_spurious_interrupt_bug),
         make_trap(16, trap_coprocessor_error),
         make_trap(17, trap_alignment_check),
+        make_trap(18, trap_machine_check),  // a vMCE Xen injects
         make_trap(19, trap_simd_coprocessor_error),
         trap_info{},  // terminator: vector 0 with address 0
     };
@@ -98,12 +111,49 @@ trap_info* table_storage() {
 
 }  // namespace arch
 
+namespace {
+
+const char* fatal_event_name(int64_t vector) {
+    switch (vector) {
+        case 2: return "NMI (a non-maskable interrupt from Xen, e.g. `xl trigger <domain> nmi`)";
+        case 8: return "double fault";
+        case 18: return "machine check (the hardware reported an uncorrectable error)";
+        default: return nullptr;
+    }
+}
+
+}  // namespace
+
 extern "C" void handle_trap(arch::TrapFrame* f) {
-    unsigned long cr2 = f->vector == 14 ? xen::vcpu(arch::current_vcpu_id())->arch.cr2 : 0;
-    torpor::kpanic("trap %ld (%s) error=%#lx rip=%#lx rsp=%#lx rflags=%#lx cr2=%#lx rax=%#lx "
-                   "rbx=%#lx rcx=%#lx rdx=%#lx rsi=%#lx rdi=%#lx rbp=%#lx",
-                   long(f->vector), arch::trap_name(f->vector), f->error_code, f->rip, f->rsp,
-                   f->rflags, cr2, f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp);
+    torpor::PanicContext where;
+    where.rip = f->rip;
+    where.rsp = f->rsp;
+    where.rbp = f->rbp;
+    // Every vector ends here: the kernel has no fault it expects and fixes up.
+    if (f->vector == 14) {
+        unsigned long cr2 = xen::vcpu(arch::current_vcpu_id())->arch.cr2;
+        uintptr_t bottom = arch::current_stack_bottom();
+        if (arch::in_guard_page(cr2, bottom))
+            torpor::kpanic_at(where, "stack overflow in thread %s: fault at %#lx in the guard "
+                              "page below its stack (bottom %#lx) at rip %#lx",
+                              torpor::panic_thread_name(), cr2, (unsigned long)bottom, f->rip);
+        char decoded[128];
+        arch::describe_page_fault(f->error_code, decoded, sizeof(decoded));
+        torpor::kpanic_at(where,
+                          "page fault at address %#lx: %s (error code %#lx) at rip %#lx\n"
+                          "  rsp=%#lx rflags=%#lx rax=%#lx rbx=%#lx rcx=%#lx rdx=%#lx\n"
+                          "  rsi=%#lx rdi=%#lx rbp=%#lx r8=%#lx r12=%#lx",
+                          cr2, decoded, f->error_code, f->rip, f->rsp, f->rflags, f->rax, f->rbx,
+                          f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->r8, f->r12);
+    }
+    const char* name = fatal_event_name(f->vector);
+    torpor::kpanic_at(where,
+                      "%s%strap %ld (%s) error=%#lx at rip %#lx\n"
+                      "  rsp=%#lx rflags=%#lx rax=%#lx rbx=%#lx rcx=%#lx rdx=%#lx\n"
+                      "  rsi=%#lx rdi=%#lx rbp=%#lx r8=%#lx r12=%#lx",
+                      name ? name : "", name ? ": " : "", long(f->vector),
+                      arch::trap_name(f->vector), f->error_code, f->rip, f->rsp, f->rflags,
+                      f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->r8, f->r12);
 }
 
 namespace arch {

@@ -113,7 +113,7 @@ Error connect(xencons_interface* shared_ring, evtchn_port_t port) {
     ring = shared_ring;
     event_port = port;
     broken = false;
-    set_log_sink(ring_sink);
+    set_log_sink(ring_sink, panic_write, panic_drain);
     return Error::none;
 }
 
@@ -209,6 +209,117 @@ void write(const char* text, size_t length) {
     }
     append_to_overflow(text, length);
     if (!suspended) xen::notify(event_port);
+}
+
+namespace {
+
+// The panic path. Every wait in it is bounded by one deadline for the whole
+// panic, set at its first write, so a dead backend costs at most that once.
+constexpr uint64_t kPanicOutputBudgetNs = 2'000'000'000ull;
+constexpr uint64_t kPanicNotifyIntervalNs = 5'000'000ull;
+constexpr unsigned kPanicLockSpins = 1u << 20;  // ~ms: a running holder finishes well within
+uint64_t panic_deadline_ns = 0;
+bool panic_lock_abandoned = false;  // a try-lock failed once: the holder is not coming back
+
+uint64_t panic_now() { return clock::xen_system_time_ns(); }
+
+bool panic_time_left() {
+    if (panic_deadline_ns == 0) panic_deadline_ns = panic_now() + kPanicOutputBudgetNs;
+    return panic_now() < panic_deadline_ns;
+}
+
+// Lets xenconsoled (in dom0, on the other physical CPUs) run until it moved
+// out_cons, or the panic's time is up. False when no progress came.
+bool wait_for_backend(uint32_t cons_before) {
+    uint64_t next_notify = 0;
+    while (panic_time_left()) {
+        if (ring->out_cons != cons_before) return true;
+        uint64_t now = panic_now();
+        if (now >= next_notify) {
+            xen::notify(event_port);
+            next_notify = now + kPanicNotifyIntervalNs;
+        }
+        xen::yield();
+    }
+    return false;
+}
+
+bool try_lock_bounded(Spinlock& lock) {
+    for (unsigned i = 0; i < kPanicLockSpins; ++i) {
+        if (lock.try_lock()) return true;
+        arch::cpu_relax();
+    }
+    return false;
+}
+
+// Pushes all of `data` into the ring, waiting for room as long as the panic's
+// budget lasts. Returns how much did not fit (dropped), or -1 on bad indices.
+long push_all_waiting(const char* data, size_t length) {
+    while (length > 0) {
+        uint32_t cons = ring->out_cons;
+        long n = push_to_ring(data, length);
+        if (n < 0) return -1;
+        data += n;
+        length -= size_t(n);
+        if (length > 0 && n == 0 && !wait_for_backend(cons)) break;
+    }
+    return long(length);
+}
+
+}  // namespace
+
+void panic_write(const char* text, size_t length) {
+    if (!ring || broken) {
+        (void)xen::console_io_write(text, unsigned(length));
+        return;
+    }
+    // Without the lock (held by a stopped vCPU, or by the code that faulted on
+    // this one) the overflow buffer may be half-updated: leave it alone and
+    // write straight into the ring, which only this vCPU touches now.
+    bool locked = !panic_lock_abandoned && try_lock_bounded(output_lock);
+    if (!locked) panic_lock_abandoned = true;
+    long left = 0;
+    if (locked) {
+        while (overflow_length > 0) {
+            size_t start = overflow_head;
+            size_t run = overflow_length < kOverflowSize - start ? overflow_length
+                                                                 : kOverflowSize - start;
+            long rest = push_all_waiting(overflow + start, run);
+            if (rest < 0) break;
+            size_t pushed = run - size_t(rest);
+            overflow_head = (overflow_head + pushed) % kOverflowSize;
+            overflow_length -= pushed;
+            if (rest > 0) break;  // out of time: the new text still gets its turn
+        }
+    }
+    left = push_all_waiting(text, length);
+    if (left > 0) dropped += size_t(left);
+    xen::notify(event_port);
+    if (locked) output_lock.unlock();
+    if (left < 0) {
+        broken = true;
+        (void)xen::console_io_write(text, unsigned(length));
+    }
+}
+
+void hold_output_lock_for_panic_test() {
+    (void)xen::mask_events();  // as write() holds it: a handler here would spin forever
+    output_lock.lock();
+}
+
+void panic_drain(uint64_t timeout_ns) {
+    if (!ring || broken) return;
+    uint64_t deadline = panic_now() + timeout_ns;
+    uint64_t next_notify = 0;
+    while (panic_now() < deadline) {
+        if (ring->out_cons == ring->out_prod) return;
+        uint64_t now = panic_now();
+        if (now >= next_notify) {
+            xen::notify(event_port);
+            next_notify = now + kPanicNotifyIntervalNs;
+        }
+        xen::yield();
+    }
 }
 
 ErrorOr<size_t> read(char* out, size_t capacity) {

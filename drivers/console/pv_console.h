@@ -16,6 +16,16 @@ Error connect(xencons_interface* ring, evtchn_port_t port);
 // in a 64 KiB buffer, in order, until xenconsoled drains the ring; only output
 // beyond that is dropped (and counted) rather than hanging the kernel.
 void write(const char* text, size_t length);
+// The panic path's variants (base/log.h): write() without waiting on the
+// output lock beyond a bound (its holder may be a stopped vCPU or the code
+// that faulted), waiting instead for xenconsoled to make room; and a drain
+// that waits until xenconsoled has read everything. Both bounded: together
+// at most a couple of seconds, whatever the backend does.
+void panic_write(const char* text, size_t length);
+void panic_drain(uint64_t timeout_ns);
+// For main/panic_test.cpp only: takes the output lock and never gives it
+// back, as code that faults in the middle of a write would.
+void hold_output_lock_for_panic_test();
 // Copies up to `capacity` bytes of pending input; never blocks.
 ErrorOr<size_t> read(char* out, size_t capacity);
 // Blocks the calling thread until a whole line (ended by \n or \r) arrived;

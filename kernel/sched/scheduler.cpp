@@ -1,9 +1,8 @@
 #include "kernel/sched/scheduler.h"
 
-#include <malloc.h>
-#include <stdlib.h>
-
 #include <new>
+
+#include "base/assert.h"
 
 namespace torpor::sched {
 
@@ -52,14 +51,8 @@ ErrorOr<Thread*> Scheduler::create(const char* name, Thread::Entry entry, void* 
     t->timeout.callback = on_timeout;
     t->timeout.context = t;
     t->stack_size = stack_size;
-    t->stack = memalign(16, stack_size);
-    if (!t->stack) {
-        delete t;
-        return Error::out_of_memory;
-    }
     Error e = hooks_->prepare_thread(t);
     if (e != Error::none) {
-        free(t->stack);
         delete t;
         return e;
     }
@@ -74,8 +67,8 @@ ErrorOr<Thread*> Scheduler::create(const char* name, Thread::Entry entry, void* 
 }
 
 void Scheduler::free_thread(Thread* t) {
+    VERIFY(t->state == ThreadState::exited && !t->is_boot_thread);
     hooks_->release_thread(t);
-    free(t->stack);
     delete t;
 }
 
@@ -96,6 +89,7 @@ void Scheduler::reap_zombies() {
 }
 
 void Scheduler::push_runnable(Thread* t) {
+    VERIFY(t->state == ThreadState::runnable && t->scheduler == this);
     t->next = nullptr;
     if (run_tail_)
         run_tail_->next = t;
@@ -118,6 +112,8 @@ Thread* Scheduler::pop_runnable() {
 
 void Scheduler::schedule() {
     Thread* prev = current_;
+    // The caller has already queued, blocked or ended it.
+    VERIFY(prev->state != ThreadState::running);
     Thread* next;
     for (;;) {
         next = pop_runnable();
@@ -125,6 +121,8 @@ void Scheduler::schedule() {
         // Nothing to run: block the vCPU; event upcalls (timers, I/O) wake threads.
         hooks_->idle();
     }
+    // Only runnable threads of this vCPU are ever queued here.
+    VERIFY(next->state == ThreadState::runnable && next->scheduler == this);
     if (next == prev) {
         prev->state = ThreadState::running;
         return;
@@ -208,6 +206,8 @@ Error Scheduler::join(Thread* t) {
 }
 
 void Scheduler::exit_current() {
+    // A boot thread is its vCPU's idle context and runs on a stack nobody frees.
+    VERIFY(!current_->is_boot_thread);
     hooks_->mask_events();
     current_->state = ThreadState::exited;
     current_->exited.complete();  // a joiner may be the only thread left to run

@@ -14,9 +14,11 @@ namespace torpor::sched {
 struct Hooks {
     // Saves the current context into `from` and resumes `to`.
     void (*switch_context)(Thread* from, Thread* to);
-    // Prepares a new thread so that switching to it calls thread_main(thread).
+    // Allocates the new thread's stack (thread->stack_size bytes, into
+    // thread->stack) and prepares it so that switching to it calls
+    // thread_main(thread).
     Error (*prepare_thread)(Thread* thread);
-    // Frees what prepare_thread and spawn allocated for an exited thread.
+    // Frees what prepare_thread allocated for an exited thread (its stack too).
     void (*release_thread)(Thread* thread);
     // Blocks the vCPU until an event arrives (events are delivered meanwhile).
     void (*idle)();

@@ -27,6 +27,7 @@ struct Thread {
 
     uintptr_t saved_sp = 0;          // the arch context switch keeps the stack pointer here
     void* platform = nullptr;        // host tests keep their ucontext here
+    void* libc_state = nullptr;      // the kernel's newlib per-thread state (libc_reent.h)
     void* stack = nullptr;
     size_t stack_size = 0;
 

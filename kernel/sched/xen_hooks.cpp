@@ -1,7 +1,10 @@
 #include "kernel/sched/xen_hooks.h"
 
+#include "arch/x86_64/stack_check.h"
 #include "arch/x86_64/thread_stack.h"
 #include "kernel/cpu_local.h"
+#include "kernel/libc_reent.h"
+#include "kernel/mm/guarded_stack.h"
 #include "kernel/smp/smp.h"
 #include "kernel/time/timers.h"
 #include "xen/event_mask.h"
@@ -10,14 +13,33 @@ namespace torpor::sched {
 
 namespace {
 
-void switch_context(Thread* from, Thread* to) { arch_switch_stack(&from->saved_sp, to->saved_sp); }
+void switch_context(Thread* from, Thread* to) {
+    arch_switch_stack(&from->saved_sp, to->saved_sp, reinterpret_cast<uintptr_t>(to->stack));
+}
 
+// Stacks come with an unmapped guard page below them (kernel/mm/guarded_stack.h).
+// Each thread has its own newlib state (kernel/libc_reent.h).
 Error prepare_thread(Thread* t) {
+    if (t->stack_size <= arch::kStackCheckMargin + 4096) return Error::invalid_argument;
+    t->libc_state = libc::create_thread_state();
+    if (!t->libc_state) return Error::out_of_memory;
+    auto stack = memory::allocate_guarded_stack(t->stack_size);
+    if (stack.is_error()) {
+        libc::destroy_thread_state(t->libc_state);
+        t->libc_state = nullptr;
+        return stack.error();
+    }
+    t->stack = stack.value();
     t->saved_sp = arch::build_initial_frame(t->stack, t->stack_size, t);
     return Error::none;
 }
 
-void release_thread(Thread*) {}
+void release_thread(Thread* t) {
+    memory::free_guarded_stack(t->stack, t->stack_size);
+    t->stack = nullptr;
+    libc::destroy_thread_state(t->libc_state);
+    t->libc_state = nullptr;
+}
 
 void idle() {
     // SCHEDOP_block re-enables delivery atomically and returns after the

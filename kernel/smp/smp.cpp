@@ -1,8 +1,6 @@
 #include "kernel/smp/smp.h"
 
 #include <errno.h>
-#include <malloc.h>
-#include <stdlib.h>
 
 #include "arch/x86_64/direct_map.h"
 #include "arch/x86_64/layout.h"
@@ -12,6 +10,8 @@
 #include "base/panic.h"
 #include "kernel/cpu_local.h"
 #include "kernel/events/event_channels.h"
+#include "kernel/libc_reent.h"
+#include "kernel/mm/guarded_stack.h"
 #include "kernel/sched/xen_hooks.h"
 #include "kernel/time/clock.h"
 #include "kernel/time/timers.h"
@@ -67,8 +67,8 @@ Error start_vcpu(unsigned id) {
     CpuLocal& c = cpu_local(id);
     Error e = prepare_cpu_local(id);
     if (e != Error::none) return e;
-    c.stack = memalign(16, kSecondaryStackSize);
-    if (!c.stack) return Error::out_of_memory;
+    if (!c.stack) c.stack = TRY(memory::allocate_guarded_stack(kSecondaryStackSize));
+    c.base.stack_bottom = reinterpret_cast<uintptr_t>(c.stack);  // checked from its first call
     uint64_t top = stack_top(c);
 
     arch::StartRegisters regs{};
@@ -123,6 +123,8 @@ unsigned online_count() {
 
 unsigned max_vcpus() { return vcpus_present; }
 
+size_t secondary_stack_size() { return kSecondaryStackSize; }
+
 bool is_online(unsigned cpu) {
     return cpu < kMaxCpus && __atomic_load_n(&cpu_local(cpu).online, __ATOMIC_ACQUIRE);
 }
@@ -164,6 +166,9 @@ extern "C" [[noreturn]] void secondary_main(unsigned id) {
     CpuLocal& c = this_cpu();
     c.scheduler.init(&sched::xen_hooks, &c.boot_thread, id);
     c.boot_thread.name = "idle";
+    c.boot_thread.stack = c.stack;
+    c.boot_thread.stack_size = smp::secondary_stack_size();
+    c.boot_thread.libc_state = libc::create_thread_state();  // null: it shares vCPU 0's
     if (Error e = timers::init_this_cpu(); e != Error::none)
         kpanic("vcpu %u: timer VIRQ: %s", id, error_name(e));
     if (Error e = smp::init_this_cpu_ipi(); e != Error::none)

@@ -1,5 +1,6 @@
 // Secondary vCPUs: discovery, bring-up, IPIs and cross-CPU calls.
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/x86_64/vcpu_context.h"
@@ -24,6 +25,7 @@ ErrorOr<unsigned> start_secondaries(const VcpuSet& wanted);
 
 unsigned online_count();
 unsigned max_vcpus();  // vCPUs the domain has (online or not)
+size_t secondary_stack_size();  // each secondary's own stack (a guard page below it)
 bool is_online(unsigned cpu);
 
 // Runs fn(arg) on `cpu` in its IPI handler (events masked there) and waits

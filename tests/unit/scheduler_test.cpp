@@ -32,6 +32,8 @@ void start_thread(unsigned hi, unsigned lo) {
 }
 
 Error prepare_thread(Thread* t) {
+    t->stack = malloc(t->stack_size);
+    if (!t->stack) return Error::out_of_memory;
     auto* uc = new ucontext_t;
     getcontext(uc);
     uc->uc_stack.ss_sp = t->stack;
@@ -44,7 +46,10 @@ Error prepare_thread(Thread* t) {
     return Error::none;
 }
 
-void release_thread(Thread* t) { delete static_cast<ucontext_t*>(t->platform); }
+void release_thread(Thread* t) {
+    delete static_cast<ucontext_t*>(t->platform);
+    free(t->stack);
+}
 
 void idle() {
     ++idle_calls;

@@ -101,8 +101,10 @@ TEST(VcpuContext, GdtFramesAreCopiedWhenGiven) {
 }
 
 TEST(CpuLocalLayout, GsRelativeFieldsMatchTheAssembly) {
-    // arch/x86_64/cpu_base.h reads gs:0 (self) and gs:8 (vCPU id).
+    // arch/x86_64/cpu_base.h reads gs:0 (self) and gs:8 (vCPU id);
+    // stack_check.S and context_switch.S use gs:16 (the stack bottom).
     EXPECT_EQ(offsetof(arch::CpuBase, self), 0u);
     EXPECT_EQ(offsetof(arch::CpuBase, vcpu_id), 8u);
+    EXPECT_EQ(offsetof(arch::CpuBase, stack_bottom), 16u);
     EXPECT_EQ(offsetof(torpor::CpuLocal, base), 0u) << "the GS base points at CpuLocal itself";
 }

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/assert.h"
 #include "drivers/xenstore/wire.h"
 #include "kernel/events/event_channels.h"
 #include "base/log.h"
@@ -46,6 +47,8 @@ void start_thread(unsigned hi, unsigned lo) {
     thread_main(reinterpret_cast<Thread*>((uintptr_t(hi) << 32) | lo));
 }
 Error prepare_thread(Thread* t) {
+    t->stack = malloc(t->stack_size);  // the hook owns the stack (kernel/sched/scheduler.h)
+    if (!t->stack) return Error::out_of_memory;
     auto* uc = new ucontext_t;
     getcontext(uc);
     uc->uc_stack.ss_sp = t->stack;
@@ -57,7 +60,10 @@ Error prepare_thread(Thread* t) {
     t->platform = uc;
     return Error::none;
 }
-void release_thread(Thread* t) { delete static_cast<ucontext_t*>(t->platform); }
+void release_thread(Thread* t) {
+    delete static_cast<ucontext_t*>(t->platform);
+    free(t->stack);
+}
 void idle() {
     if (timers.is_empty()) {
         fprintf(stderr, "deadlock: nothing runnable and no timer pending\n");
@@ -110,6 +116,12 @@ void torpor::klog(const char* format, ...) {
     va_start(args, format);
     vklog(format, args);
     va_end(args);
+}
+// A failed VERIFY (base/assert.h; the kernel panics): report and stop the test binary.
+void torpor::verify_failed(const char* kind, const char* condition, const char* file, int line,
+                           const char* function) {
+    fprintf(stderr, "%s(%s) failed at %s:%d in %s()\n", kind, condition, file, line, function);
+    abort();
 }
 
 ErrorOr<EventHandle> torpor::events::adopt(uint32_t port, Handler handler, void*) {

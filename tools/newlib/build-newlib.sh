@@ -30,8 +30,13 @@ jobs="${NEWLIB_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 step_timeout="${NEWLIB_STEP_TIMEOUT:-1800}"   # seconds, per configure/make step
 
 # Target code generation: must match the kernel (linked at 0xffffffff80000000).
+# -pg -mfentry: newlib's C functions run the kernel's stack-overflow check on
+# entry too (arch/x86_64/stack_check.h). -D__DYNAMIC_REENT__: every _REENT is a
+# call to __getreent(), which the kernel provides (each thread has its own
+# struct _reent: errno, strtok, ... are per thread; kernel/libc_reent.cpp).
 target_cflags="-O2 -g -ffreestanding -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone \
--fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables"
+-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -pg -mfentry \
+-D__DYNAMIC_REENT__"
 # Only newlib's own headers plus gcc's freestanding ones (stddef.h, stdarg.h,
 # float.h, limits.h...): never let glibc's /usr/include leak into the build.
 gcc_include="$(gcc -print-file-name=include)"
@@ -56,6 +61,7 @@ configure_flags=(
   --disable-newlib-unbuf-stream-opt
   --enable-newlib-global-atexit
   --enable-newlib-retargetable-locking   # no-op locks by default; kernel may override ALL of them
+  --enable-newlib-global-stdio-streams   # one stdin/stdout/stderr for every thread's struct _reent
 )
 
 # ---- locate (or install) the newlib source tarball --------------------------
