@@ -7,4 +7,4 @@ build=$(bash "$root/tools/build.sh" | tail -n 1)
 # Build the harness images up front so ctest's time limits cover only the run.
 bash "$root/tools/harness/prepare.sh" >/dev/null
 cd "$build"
-ctest --output-on-failure --timeout 1500 "$@"
+ctest --output-on-failure --timeout 2400 "$@"

@@ -20,7 +20,7 @@ trap 'rm -rf "$payload"' EXIT
 rm -rf "$out"
 # Limits: each scenario, and the whole QEMU run (override for long soaks).
 scenario_limit=${TORPOR_SCENARIO_TIMEOUT:-600}
-qemu_limit=${TORPOR_QEMU_TIMEOUT:-1500}
+qemu_limit=${TORPOR_QEMU_TIMEOUT:-2300}
 bash "$here/make-payload.sh" "$payload" "${scenarios[@]}" --file "$kernel=torpor.elf" \
   --scenario-timeout "$scenario_limit" >/dev/null
 rc=0
