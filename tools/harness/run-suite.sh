@@ -19,7 +19,7 @@ payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
 rm -rf "$out"
 # Limits: each scenario, and the whole QEMU run (override for long soaks).
-scenario_limit=${TORPOR_SCENARIO_TIMEOUT:-600}
+scenario_limit=${TORPOR_SCENARIO_TIMEOUT:-900}
 qemu_limit=${TORPOR_QEMU_TIMEOUT:-2300}
 bash "$here/make-payload.sh" "$payload" "${scenarios[@]}" --file "$kernel=torpor.elf" \
   --scenario-timeout "$scenario_limit" >/dev/null
