@@ -130,6 +130,8 @@ set(kernel_sources
   kernel/time/timer_queue.cpp
   kernel/time/timers.cpp
   drivers/console/pv_console.cpp
+  drivers/xenbus/frontend.cpp
+  drivers/xenbus/xenbus_state.cpp
   drivers/xenstore/client.cpp
   drivers/xenstore/pending_requests.cpp
   drivers/xenstore/reader.cpp
@@ -146,6 +148,7 @@ set(kernel_sources
   main/kernel_main.cpp
   main/panic_test.cpp
   main/shutdown_control.cpp
+  main/xenbus_store.cpp
   ${app_sources}
 )
 
