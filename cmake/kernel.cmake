@@ -130,6 +130,8 @@ set(kernel_sources
   kernel/time/timer_queue.cpp
   kernel/time/timers.cpp
   drivers/console/pv_console.cpp
+  drivers/netfront/rx_ring.cpp
+  drivers/netfront/tx_ring.cpp
   drivers/xenbus/frontend.cpp
   drivers/xenbus/xenbus_state.cpp
   drivers/xenstore/client.cpp
