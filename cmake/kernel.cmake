@@ -22,6 +22,32 @@ if(NOT EXISTS ${TORPOR_NEWLIB_DIR}/lib/libc.a)
 endif()
 message(STATUS "newlib: ${TORPOR_NEWLIB_DIR}")
 
+# lwIP 2.1.3 (tools/lwip/build-lwip.sh: Debian's source package, built against
+# the port headers in kernel/net/lwip_port, cached like newlib). The kernel
+# links it as an archive: only what something references is pulled in, and
+# nothing in the kernel calls lwIP yet, so torpor.elf does not grow until a
+# driver or the app uses it. torpor_net_link_check links every entry point
+# the network layer will use, to prove that lwIP and its port link.
+option(TORPOR_LWIP "Build lwIP (tools/lwip/build-lwip.sh) and link it into the kernel" ON)
+set(TORPOR_LWIP_DIR "" CACHE PATH "lwIP install dir (built by tools/lwip/build-lwip.sh)")
+if(TORPOR_LWIP AND NOT TORPOR_LWIP_DIR)
+  message(STATUS "Building or locating lwIP (tools/lwip/build-lwip.sh)...")
+  execute_process(COMMAND bash ${CMAKE_SOURCE_DIR}/tools/lwip/build-lwip.sh ${TORPOR_NEWLIB_DIR}
+                  OUTPUT_VARIABLE lwip_out RESULT_VARIABLE lwip_rc)
+  if(NOT lwip_rc EQUAL 0)
+    message(FATAL_ERROR "lwIP build failed (see above)")
+  endif()
+  string(STRIP "${lwip_out}" lwip_out)
+  string(REGEX REPLACE ".*\n" "" lwip_dir "${lwip_out}")
+  set(TORPOR_LWIP_DIR "${lwip_dir}" CACHE PATH "" FORCE)
+endif()
+if(TORPOR_LWIP)
+  if(NOT EXISTS ${TORPOR_LWIP_DIR}/lib/liblwip.a)
+    message(FATAL_ERROR "no lwIP at '${TORPOR_LWIP_DIR}'")
+  endif()
+  message(STATUS "lwIP: ${TORPOR_LWIP_DIR}")
+endif()
+
 # Only <xen/...> from /usr/include, never the host's C library headers.
 set(xen_include ${CMAKE_BINARY_DIR}/xen-include)
 file(MAKE_DIRECTORY ${xen_include})
@@ -98,10 +124,16 @@ set(kernel_sources
   kernel/sched/wait_queue.cpp
   kernel/sched/xen_hooks.cpp
   kernel/sync/completion.cpp
+  kernel/sync/mailbox.cpp
+  kernel/sync/semaphore.cpp
   kernel/time/clock.cpp
   kernel/time/timer_queue.cpp
   kernel/time/timers.cpp
   drivers/console/pv_console.cpp
+  drivers/netfront/rx_ring.cpp
+  drivers/netfront/tx_ring.cpp
+  drivers/xenbus/frontend.cpp
+  drivers/xenbus/xenbus_state.cpp
   drivers/xenstore/client.cpp
   drivers/xenstore/pending_requests.cpp
   drivers/xenstore/reader.cpp
@@ -118,13 +150,13 @@ set(kernel_sources
   main/kernel_main.cpp
   main/panic_test.cpp
   main/shutdown_control.cpp
+  main/xenbus_store.cpp
   ${app_sources}
 )
 
-add_executable(torpor ${kernel_sources})
+# Compiled once, linked into torpor.elf and the link checks below.
+add_library(torpor_kernel_objects OBJECT ${kernel_sources})
 set(linker_script ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)
-set_target_properties(torpor PROPERTIES LINK_DEPENDS ${linker_script} SUFFIX ".elf")
-target_include_directories(torpor PRIVATE ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
 # Raw -isystem flags: CMake drops "implicit" directories such as gcc's own include
 # dir from target_include_directories, and the order here matters.
 set(kernel_system_includes)
@@ -133,10 +165,6 @@ foreach(dir ${xen_include} ${TORPOR_NEWLIB_DIR}/cxx-compat ${cxx_include}
   list(APPEND kernel_system_includes "SHELL:-isystem ${dir}")
 endforeach()
 option(TORPOR_ASSERTS "Check ASSERT() in the kernel (VERIFY() is always checked)" ON)
-# __DYNAMIC_REENT__: as newlib was built (tools/newlib/build-newlib.sh): _REENT
-# is __getreent(), the running thread's newlib state.
-target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1 __DYNAMIC_REENT__
-  TORPOR_VERSION_STRING="${PROJECT_VERSION}" $<$<NOT:$<BOOL:${TORPOR_ASSERTS}>>:TORPOR_NO_ASSERTS>)
 # -fno-omit-frame-pointer: panics walk frame pointers for their backtrace.
 # -pg -mfentry: every C++ function starts with `call __fentry__`, the stack
 # overflow check (arch/x86_64/stack_check.h). The macro prefix map makes
@@ -144,10 +172,57 @@ target_compile_definitions(torpor PRIVATE TORPOR_KERNEL=1 __DYNAMIC_REENT__
 set(kernel_codegen -ffreestanding -nostdinc -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone
     -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables
     -fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=)
-target_compile_options(torpor PRIVATE ${kernel_codegen} ${kernel_system_includes} $<$<COMPILE_LANGUAGE:ASM>:-D__ASSEMBLY__>
-  $<$<COMPILE_LANGUAGE:CXX>:-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics
-    -fno-use-cxa-atexit -pg -mfentry -Wall -Wextra -Wno-missing-field-initializers>)
-target_link_options(torpor PRIVATE -nostdlib -static -no-pie -Wl,-T,${linker_script}
-  -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
-target_link_libraries(torpor PRIVATE -Wl,--start-group ${TORPOR_NEWLIB_DIR}/lib/libc.a
-  ${TORPOR_NEWLIB_DIR}/lib/libm.a ${libgcc} -Wl,--end-group)
+# torpor_kernel_compile(TARGET): the kernel's include dirs, definitions and flags.
+function(torpor_kernel_compile target)
+  target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
+  # __DYNAMIC_REENT__: as newlib was built (tools/newlib/build-newlib.sh): _REENT
+  # is __getreent(), the running thread's newlib state.
+  target_compile_definitions(${target} PRIVATE TORPOR_KERNEL=1 __DYNAMIC_REENT__
+    TORPOR_VERSION_STRING="${PROJECT_VERSION}" $<$<NOT:$<BOOL:${TORPOR_ASSERTS}>>:TORPOR_NO_ASSERTS>)
+  target_compile_options(${target} PRIVATE ${kernel_codegen} ${kernel_system_includes}
+    $<$<COMPILE_LANGUAGE:ASM>:-D__ASSEMBLY__>
+    $<$<COMPILE_LANGUAGE:CXX>:-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics
+      -fno-use-cxa-atexit -pg -mfentry -Wall -Wextra -Wno-missing-field-initializers>)
+endfunction()
+torpor_kernel_compile(torpor_kernel_objects)
+
+# torpor_kernel_link(TARGET LIBS...): linked at the Xen VIRT_BASE by the linker
+# script, against LIBS, newlib and libgcc.
+function(torpor_kernel_link target)
+  set_target_properties(${target} PROPERTIES LINK_DEPENDS ${linker_script} SUFFIX ".elf")
+  target_link_options(${target} PRIVATE -nostdlib -static -no-pie -Wl,-T,${linker_script}
+    -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
+  target_link_libraries(${target} PRIVATE -Wl,--start-group ${ARGN}
+    ${TORPOR_NEWLIB_DIR}/lib/libc.a ${TORPOR_NEWLIB_DIR}/lib/libm.a ${libgcc} -Wl,--end-group)
+endfunction()
+
+set(kernel_libraries)
+if(TORPOR_LWIP)
+  # The port: lwIP's sys_arch on kernel services (kernel/net/lwip_port). An
+  # archive too, so it is only linked once lwIP is.
+  add_library(torpor_lwip_port STATIC
+    kernel/net/lwip_port/lwip_platform.cpp
+    kernel/net/lwip_port/sys_arch.cpp)
+  torpor_kernel_compile(torpor_lwip_port)
+  target_compile_options(torpor_lwip_port PRIVATE
+    "SHELL:-isystem ${TORPOR_LWIP_DIR}/include" -I${CMAKE_SOURCE_DIR}/kernel/net/lwip_port)
+  set(kernel_libraries $<TARGET_FILE:torpor_lwip_port> ${TORPOR_LWIP_DIR}/lib/liblwip.a)
+endif()
+
+add_executable(torpor $<TARGET_OBJECTS:torpor_kernel_objects>)
+torpor_kernel_link(torpor ${kernel_libraries})
+if(TORPOR_LWIP)
+  add_dependencies(torpor torpor_lwip_port)
+  # Every lwIP entry point the network layer will call, forced in: the link
+  # fails on anything lwIP or its port needs that the kernel does not provide.
+  add_executable(torpor_net_link_check $<TARGET_OBJECTS:torpor_kernel_objects>)
+  torpor_kernel_link(torpor_net_link_check ${kernel_libraries})
+  add_dependencies(torpor_net_link_check torpor_lwip_port)
+  foreach(symbol tcpip_init tcpip_input netif_add netif_set_up netif_set_link_up
+                 netifapi_netif_add ethernet_input etharp_output etharp_request dhcp_start
+                 pbuf_alloc pbuf_free tcp_new tcp_output
+                 lwip_socket lwip_bind lwip_listen lwip_accept lwip_connect lwip_recv
+                 lwip_send lwip_close lwip_select lwip_poll lwip_setsockopt)
+    target_link_options(torpor_net_link_check PRIVATE -Wl,--undefined=${symbol})
+  endforeach()
+endif()

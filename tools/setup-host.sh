@@ -4,6 +4,6 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/harness/host/common.sh"
 
-BUILD_PACKAGES=(cmake make g++ git python3 libgtest-dev libxen-dev newlib-source
+BUILD_PACKAGES=(cmake make g++ git python3 libgtest-dev libxen-dev newlib-source dpkg-dev
   clang libclang-rt-14-dev xz-utils gnuplot-nox)
 ensure_host_packages "${BUILD_PACKAGES[@]}"
