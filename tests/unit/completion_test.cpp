@@ -134,14 +134,17 @@ TEST(CompletionDeathTest, TheOldSetFlagThenWakePatternIsAUseAfterFree) {
             auto* d = new OldDone;
             HostVcpus::current()->post(1, [d] {
                 __atomic_store_n(&d->done, true, __ATOMIC_RELEASE);
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
                 d->waiters.wake_all();
             });
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            // The waiter that checks the flag before it would sleep: it sees
+            // "done" and frees the object while the setter is still to wake.
+            // (Polling, not wait_if: a waiter that blocked first would only be
+            // released by wake_all, and a slow host would hide the race.)
             while (!__atomic_load_n(&d->done, __ATOMIC_ACQUIRE))
-                (void)d->waiters.wait_if([d] { return !__atomic_load_n(&d->done, __ATOMIC_ACQUIRE); });
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
             delete d;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            std::this_thread::sleep_for(std::chrono::milliseconds(400));
         });
     };
     EXPECT_DEATH(run(), "heap-use-after-free");
