@@ -154,8 +154,17 @@ set(kernel_sources
   ${app_sources}
 )
 
+if(TORPOR_LWIP)
+  list(APPEND kernel_sources kernel/net/stack.cpp)
+endif()
+
 # Compiled once, linked into torpor.elf and the link checks below.
 add_library(torpor_kernel_objects OBJECT ${kernel_sources})
+if(TORPOR_LWIP)
+  # lwIP's headers (and its lwipopts.h) for the network layer, drivers and apps.
+  target_compile_options(torpor_kernel_objects PRIVATE
+    "SHELL:-isystem ${TORPOR_LWIP_DIR}/include" -I${CMAKE_SOURCE_DIR}/kernel/net/lwip_port)
+endif()
 set(linker_script ${CMAKE_SOURCE_DIR}/arch/x86_64/linker.ld)
 # Raw -isystem flags: CMake drops "implicit" directories such as gcc's own include
 # dir from target_include_directories, and the order here matters.
