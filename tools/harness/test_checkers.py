@@ -165,11 +165,19 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
         f"{k}\t{op}\t{c}\t0\n" for k, (op, c, _) in enumerate(SUSPEND_OPS, 1)))
     write(d / "op_count", f"{len(SUSPEND_OPS)}\n")
     write(d / "images.tsv", "k\tbytes\n1\t4341632\n")
+    # xl -vvv's log of each operation (restore has none of its own).
+    for n, step in enumerate(("save-0", "checkpoint-0", "migrate-0", "migrate-live-0",
+                              "migrate-killed-0")):
+        write(d / f"steps/{n + 3:02d}-{step}.log",
+              "libxl: debug: libxl_dom_suspend.c:187:domain_suspend_callback_common: Domain 6:"
+              "issuing PV suspend request via event channel\n")
 
-    logs = {"s": Console().boot(6, vcpus=4).say("smp self-test done", "demo: running")}
+    published = "suspend: event channel 9 published in device/suspend/event-channel"
+    logs = {"s": Console().boot(6, vcpus=4).say(published, "smp self-test done", "demo: running")}
     current = logs["s"].beats(12)
     for k, (op, cancelled, where) in enumerate(SUSPEND_OPS, 1):
-        current.say("torpor: shutdown requested: suspend", f"app: suspending (#{k}) at mono_ns={current.mono}")
+        current.say("torpor: suspend requested on the suspend event channel (port 9)",
+                    f"app: suspending (#{k}) at mono_ns={current.mono}")
         current.wait(0.5)
         if not cancelled:  # a new domain: its console log is opened afresh
             nxt = logs.setdefault(where, Console())
@@ -188,6 +196,8 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             f"suspend #{k} path (us): app=2132 xenstore=75 devices=34805 cpus=822 total=38438",
             f"resume #{k} path (us): remap=960 events=661 cpus=4406 devices=27984 total=48226",
             f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5")
+        if not cancelled:
+            current.say(published)
         current.beats(3).say(f'watch data/ping fired: value="after-{k}"')
         current.beats(3).say(f'console: echo "echo-{k}"').beats(3)
     current.say("torpor: shutdown requested: poweroff")
@@ -427,6 +437,14 @@ FAULTS = {
                                             "timed_out\n[2026-11-28 07:27:00] suspend #2 path (us)")),
         ("a cancel reported as a new domain", edit_logs("suspend #2: cancelled (hypercall returned 1)",
                                                         "suspend #2: resumed in a new domain (hypercall returned 0)")),
+        ("a suspend asked for through control/shutdown",
+         edit_logs("torpor: suspend requested on the suspend event channel (port 9)\n"
+                   "[2026-11-28 07:26:2", "torpor: shutdown requested: suspend\n"
+                   "[2026-11-28 07:26:2")),
+        ("no port published after a new domain", drop_lines("event channel 9 published")),
+        ("xl wrote control/shutdown", lambda d: write(
+            d / "steps/04-checkpoint-0.log", "libxl: debug: Domain 6:issuing PV suspend request "
+            "via XenBus control node\n")),
         ("op_count missing (scenario did not reach its end)", replace_file("op_count", None)),
         ("no save image recorded", replace_file("images.tsv", "k\tbytes\n")),
         ("ops.tsv empty", replace_file("ops.tsv", "k\top\tcancelled\trc\n"))],
