@@ -74,10 +74,18 @@ def check(c: Checker, results: pathlib.Path) -> None:
     check_no_panic(c, all_console_logs(results))
     check_serial(c, results)
 
-    pauses = sorted(int(m.group(4)) for m in cancelled)
-    if pauses:
-        print(f"  {len(pauses)} checkpoints; guest-measured pause: median {pauses[len(pauses) // 2]}"
-              f" ms, max {pauses[-1]} ms")
+    # What a checkpoint costs the guest: its suspend path, the time it was
+    # suspended (the downtime) and its resume path.
+    down = [int(x) for x in re.findall(r"^suspend #\d+ path \(us\):.* total=(\d+)$", text, re.M)]
+    up = [int(x) for x in re.findall(r"^resume #\d+ path \(us\):.* total=(\d+)$", text, re.M)]
+    if cancelled and len(down) == len(up) == len(cancelled):
+        mid = len(cancelled) // 2
+        paths = sorted((d + u) // 1000 for d, u in zip(down, up))
+        stopped = sorted(int(m.group(4)) for m in cancelled)
+        total = sorted((d + u) // 1000 + int(m.group(4)) for d, u, m in zip(down, up, cancelled))
+        print(f"  {len(cancelled)} checkpoints; per checkpoint (median): suspend+resume paths "
+              f"{paths[mid]} ms, suspended {stopped[mid]} ms, together {total[mid]} ms "
+              f"(max {total[-1]} ms)")
 
 
 def main() -> int:
