@@ -129,6 +129,8 @@ set(kernel_sources
   kernel/time/clock.cpp
   kernel/time/timer_queue.cpp
   kernel/time/timers.cpp
+  drivers/blkfront/blk_ring.cpp
+  drivers/blkfront/disk_geometry.cpp
   drivers/console/pv_console.cpp
   drivers/netfront/rx_ring.cpp
   drivers/netfront/tx_ring.cpp
