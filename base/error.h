@@ -22,6 +22,7 @@ enum class Error : int {
     hypercall_failed,
     remote_error,       // an error string from a peer that we do not map
     not_supported,
+    io_error,           // a device reported that a request failed (EIO)
 };
 
 const char* error_name(Error e);
@@ -86,6 +87,7 @@ inline const char* error_name(Error e) {
         case Error::hypercall_failed: return "hypercall failed";
         case Error::remote_error: return "remote error";
         case Error::not_supported: return "not supported";
+        case Error::io_error: return "I/O error";
     }
     return "unknown error";
 }

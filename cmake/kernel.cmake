@@ -129,6 +129,9 @@ set(kernel_sources
   kernel/time/clock.cpp
   kernel/time/timer_queue.cpp
   kernel/time/timers.cpp
+  drivers/blkfront/blk_ring.cpp
+  drivers/blkfront/disk.cpp
+  drivers/blkfront/disk_geometry.cpp
   drivers/console/pv_console.cpp
   drivers/netfront/rx_ring.cpp
   drivers/netfront/tx_ring.cpp
@@ -146,6 +149,7 @@ set(kernel_sources
   suspend/suspend.cpp
   suspend/suspend_sequence.cpp
   suspend/xen_steps.cpp
+  main/blkfront_devices.cpp
   main/boot.cpp
   main/kernel_main.cpp
   main/panic_test.cpp

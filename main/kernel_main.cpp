@@ -16,6 +16,7 @@
 #include "kernel/smp/smp.h"
 #include "kernel/time/clock.h"
 #include "kernel/version.h"
+#include "main/blkfront_devices.h"
 #include "main/panic_test.h"
 #include "main/shutdown_control.h"
 #include "main/suspend_event_channel.h"
@@ -100,6 +101,7 @@ void kernel_main(const BootReport& boot) {
          us(boot.memory_ready_ns, boot.devices_ready_ns), us(boot.devices_ready_ns, domid_read_ns),
          us(domid_read_ns, vcpus_up_ns), us(vcpus_up_ns, ready_ns));
 
+    (void)start_block_devices();  // after the ready line: the handshakes are asynchronous
     panic_test::start_if_requested();
     app_main();
     klog("torpor: application returned; serving control requests");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apps/demo/blk_workload.h"
 #include "apps/demo/smp_selftest.h"
 #include "apps/demo/suspend_hooks.h"
 #include "apps/demo/xenstore_load.h"
@@ -130,6 +131,7 @@ void app_main() {
     demo::run_smp_selftest(xsload || boot_options::is_set_to("demo", "quiet")
                                ? demo::Workload::quiet
                                : demo::Workload::selftest);
+    demo::start_block_workload();  // only with a disk xvda
     printf("demo: running\n");
 }
 

@@ -7,6 +7,7 @@ import pathlib
 import re
 import sys
 
+from blk_image import check_records
 from harness_results import (HEARTBEAT as BEAT, Checker, all_console_logs, check_boot_self_tests,
                              check_no_panic, check_serial, check_wall_clock, console_files,
                              read_steps, read_text, read_tsv, stamped_lines)
@@ -16,6 +17,9 @@ MIN_OPERATIONS = 5  # the five named operations before the mixed cycles
 # it, pokes a watch and types a line): five 100 ms heartbeats per operation.
 MIN_BEATS_PER_OPERATION = 5
 MIN_BEATS_PER_LOG = 10
+# The storage workload writes a record every 20 ms: even a slow run acknowledges
+# hundreds; a handful means the writer stalled.
+MIN_ACKED_RECORDS = 200
 
 
 def parse(path):
@@ -120,6 +124,67 @@ def check_suspend_requests(c: Checker, results: pathlib.Path, text: str, ops: li
             f"{via_xenbus} wrote control/shutdown")
 
 
+def check_storage(c: Checker, results: pathlib.Path, text: str, ops: list) -> None:
+    """The demo's storage workload on xvda (blkfront) through every operation,
+    and the disk image after `xl shutdown` (README "Storage workload")."""
+    start = re.search(r"^blk: xvda: (\d+) records of 512 bytes; writing from sector 0", text, re.M)
+    connects = [int(n) for n in re.findall(
+        r"^blkfront: xvda: connected to backend domain \d+ \(connect #(\d+)\)", text, re.M)]
+    new_domain_ops = sum(1 for _, _, cancelled, _ in ops if not cancelled)
+    # Sorted: the logs of a migrating guest interleave in time (s, s--incoming).
+    c.check(start and sorted(connects) == list(range(1, new_domain_ops + 2)),
+            f"storage: xvda connected {len(connects)} times (boot + {new_domain_ops} resumes into "
+            f"a new domain), workload on {start.group(1) if start else '(never started)'} records")
+    errors = re.findall(r"^(?:blk: .*(?:failed|BAD|stops|did not connect|cannot).*|"
+                        r"blkfront: .*(?:broken|cannot|not valid|still maps).*)$", text, re.M)
+    c.check(not errors, f"storage: no I/O error, bad record or broken device"
+            f"{': ' + errors[0] if errors else ''}")
+
+    acked = [int(n) for n in re.findall(r"^blk: acked (\d+)$", text, re.M)]
+    last = max(acked, default=-1)
+    # Per operation: told the right outcome, and acknowledging went on after it
+    # (the next suspend's burst line, or the end, has more acknowledged).
+    after = {int(k): (how, int(a)) for k, how, a in re.findall(
+        r"^blk: after resume #(\d+) \((cancelled|new domain)\): \d+ submitted, \d+ written, "
+        r"(\d+) acknowledged", text, re.M)}
+    burst = {int(k): (int(a), int(b), int(x)) for k, a, b, x in re.findall(
+        r"^blk: burst of \d+ writes before suspend #(\d+) \(records (\d+)\.\.(\d+) submitted, "
+        r"\d+ written, acked (\d+)\)$", text, re.M)}
+    for k, op, cancelled, _ in ops:
+        got = after.get(k)
+        want = "cancelled" if cancelled else "new domain"
+        later = burst[k + 1][2] if k + 1 in burst else last + 1
+        c.check(got and got[0] == want and later > got[1],
+                f"storage: #{k} {op}: writer went on ({got[1] if got else '?'} acknowledged at the "
+                f"resume, {later} later)")
+    cancels = len(re.findall(r"^blkfront: xvda: suspend cancelled; same ring, \d+ requests in "
+                             r"flight, nothing re-issued$", text, re.M))
+    c.check(cancels == sum(1 for *_, cancelled, _ in ops if cancelled),
+            f"storage: {cancels} cancelled suspends kept the ring and re-issued nothing")
+    reissued = [int(n) for n in re.findall(
+        r"^blkfront: xvda: re-issuing (\d+) requests that had no response", text, re.M)]
+    c.check(sum(reissued) > 0,
+            f"storage: requests re-issued after resumes: {reissued or 'none'} (>= 1 in all)")
+    checked = [(int(a), int(b)) for a, b in re.findall(
+        r"^blk: reader checked (\d+) acknowledged records, (\d+) bad$", text, re.M)]
+    c.check(checked and all(b == 0 for _, b in checked),
+            f"storage: the reader re-read {max((a for a, _ in checked), default=0)} random "
+            "acknowledged records, none bad")
+
+    # Offline: the image after xl shutdown holds every acknowledged record,
+    # including those whose writes were re-issued after a resume.
+    image_path = results / "disk-prefix.img"
+    image = image_path.read_bytes() if image_path.exists() else b""
+    c.check(last >= MIN_ACKED_RECORDS,
+            f"storage: {last + 1} records acknowledged (>= {MIN_ACKED_RECORDS})")
+    count, bad = check_records(image, last) if last >= 0 else (0, [(0, "nothing acknowledged")])
+    c.check(image and not bad,
+            f"storage: disk image after shutdown ({len(image) // 512} sectors copied): records "
+            f"0..{last} present and valid" + (f"; bad: {bad}" if bad else ""))
+    covered = [k for k, (_, end, _) in burst.items() if end - 1 <= last]
+    c.check(covered, f"storage: pre-suspend bursts within the checked records: {len(covered)}")
+
+
 def check(c: Checker, results: pathlib.Path) -> None:
     c.check_scenario_ran(results)
     steps = read_steps(results)
@@ -152,6 +217,7 @@ def check(c: Checker, results: pathlib.Path) -> None:
     c.check(not step_failed, f"no suspend step failed{': ' + step_failed[0] if step_failed else ''}")
     check_balloon(c, text, len(ops))
     check_suspend_requests(c, results, text, ops)
+    check_storage(c, results, text, ops)
     # The save image carries only what the guest uses (memory = 64 MiB here).
     images = [int(r[1]) for r in read_tsv(results / "images.tsv", 2)]
     saves = sum(1 for _, op, _, _ in ops if op == "save-restore")

@@ -12,6 +12,7 @@ scenario directory's name); BUILDERS a synthetic passing run per scenario
 """
 import datetime
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import tempfile
 import unittest
 
 HARNESS = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HARNESS))
+from blk_image import make_record  # noqa: E402
 VERSION = "0.1.0"
 
 
@@ -174,10 +177,25 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
 
     published = "suspend: event channel 9 published in device/suspend/event-channel"
     logs = {"s": Console().boot(6, vcpus=4).say(published, "smp self-test done", "demo: running")}
-    current = logs["s"].beats(12)
+    current = logs["s"].say(
+        "blkfront: xvda: connected to backend domain 0 (connect #1): 131072 sectors of 512 bytes "
+        "(64 MiB), flush: flush-cache, 32 ring slots",
+        "blk: xvda: 131072 records of 512 bytes; writing from sector 0 every 20 ms, flush every 200 ms")
+    acked, connects, reissued = 0, 1, 0
+
+    def ack(log, n):  # n more records acknowledged, one flush each 10
+        nonlocal acked
+        for _ in range(n // 10):
+            acked += 10
+            log.say(f"blk: acked {acked - 1}")
+        return log
+    ack(current.beats(12), 60).say("blk: reader checked 100 acknowledged records, 0 bad")
     for k, (op, cancelled, where) in enumerate(SUSPEND_OPS, 1):
         current.say("torpor: suspend requested on the suspend event channel (port 9)",
-                    f"app: suspending (#{k}) at mono_ns={current.mono}")
+                    f"app: suspending (#{k}) at mono_ns={current.mono}",
+                    f"blk: burst of 24 writes before suspend #{k} (records {acked + 3}..{acked + 27} "
+                    f"submitted, {acked + 3} written, acked {acked})",
+                    "blkfront: xvda: suspending with 20 requests in flight, 0 queued (kept, not drained)")
         current.wait(0.5)
         if not cancelled:  # a new domain: its console log is opened afresh
             nxt = logs.setdefault(where, Console())
@@ -185,6 +203,9 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             current = nxt.say("Logfile Opened")
         current.say("balloon: gave 15359 frames (59 MiB; 29 whole 2 MiB regions, 29 of them as one "
                     "extent) back to Xen for the suspend (unmap 6709 us, decrease_reservation 23954 us)")
+        if cancelled:
+            current.say("blkfront: xvda: suspend cancelled; same ring, 20 requests in flight, "
+                        "nothing re-issued")
         current.beats(1).say(
             f"app: timer armed before suspend {k} fired at or after its deadline (late by 21 ms)",
             "balloon: 15359 frames back (0 adopted, 15359 populated; 29 whole 2 MiB regions, 29 of "
@@ -195,14 +216,26 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             f"(hypercall returned {cancelled}), downtime 500 ms",
             f"suspend #{k} path (us): app=2132 xenstore=75 devices=34805 cpus=822 total=38438",
             f"resume #{k} path (us): remap=960 events=661 cpus=4406 devices=27984 total=48226",
-            f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5")
+            f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5",
+            f"blk: after resume #{k} ({'cancelled' if cancelled else 'new domain'}): {acked + 27} "
+            f"submitted, {acked + 3} written, {acked} acknowledged, 20 on the ring, "
+            f"{reissued} re-issued in all")
         if not cancelled:
             current.say(published)
-        current.beats(3).say(f'watch data/ping fired: value="after-{k}"')
+            connects += 1
+            reissued += 20
+            current.say(f"blkfront: xvda: connected to backend domain 0 (connect #{connects}): 131072 "
+                        "sectors of 512 bytes (64 MiB), flush: flush-cache, 32 ring slots",
+                        "blkfront: xvda: re-issuing 20 requests that had no response, in their "
+                        "original order (0 more were queued)")
+        ack(current.beats(3), 40).say(f'watch data/ping fired: value="after-{k}"')
         current.beats(3).say(f'console: echo "echo-{k}"').beats(3)
+    ack(current, 200).say("blk: reader checked 200 acknowledged records, 0 bad")
     current.say("torpor: shutdown requested: poweroff")
     for name, log in logs.items():
         write(d / f"console/guest-{name}.log", log.text())
+    # The scenario's copy of the disk: a little past the last acknowledged record.
+    (d / "disk-prefix.img").write_bytes(b"".join(make_record(i) for i in range(acked + 30)))
 
 
 def build_linux_baseline(d: pathlib.Path) -> None:
@@ -318,6 +351,10 @@ def build_run(root: pathlib.Path, scenario: str) -> pathlib.Path:
 
 
 def cut_in_half(path: pathlib.Path) -> None:
+    if path.suffix == ".img":  # binary (the storage scenario's disk copy)
+        data = path.read_bytes()
+        path.write_bytes(data[:len(data) // 2])
+        return
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:len(lines) // 2]))
 
@@ -372,6 +409,34 @@ def drop_lines(fragment: str):
         for log in console_logs(d):
             log.write_text("".join(l for l in log.read_text().splitlines(keepends=True)
                                    if fragment not in l))
+    return plant
+
+
+def drop_lines_matching(pattern: str):
+    rx = re.compile(pattern)
+    def plant(d: pathlib.Path) -> None:
+        hits = 0
+        for log in console_logs(d):
+            lines = log.read_text().splitlines(keepends=True)
+            kept = [l for l in lines if not rx.search(l.rstrip("\n"))]
+            hits += len(lines) - len(kept)
+            log.write_text("".join(kept))
+        assert hits, f"fixture has no line matching {pattern!r}"
+    return plant
+
+
+def damage_record(i: int):
+    def plant(d: pathlib.Path) -> None:
+        image = bytearray((d / "disk-prefix.img").read_bytes())
+        image[i * 512 + 100] ^= 0x40
+        (d / "disk-prefix.img").write_bytes(bytes(image))
+    return plant
+
+
+def truncate_image(records: int):
+    def plant(d: pathlib.Path) -> None:
+        image = (d / "disk-prefix.img").read_bytes()
+        (d / "disk-prefix.img").write_bytes(image[:records * 512])
     return plant
 
 
@@ -471,7 +536,18 @@ FAULTS = {
             "via XenBus control node\n")),
         ("op_count missing (scenario did not reach its end)", replace_file("op_count", None)),
         ("no save image recorded", replace_file("images.tsv", "k\tbytes\n")),
-        ("ops.tsv empty", replace_file("ops.tsv", "k\top\tcancelled\trc\n"))],
+        ("ops.tsv empty", replace_file("ops.tsv", "k\top\tcancelled\trc\n")),
+        ("no disk image", lambda d: (d / "disk-prefix.img").unlink()),
+        ("an acknowledged record damaged on disk", damage_record(137)),
+        ("the last acknowledged record missing on disk", truncate_image(records=400)),
+        ("nothing re-issued after any resume", drop_lines("blkfront: xvda: re-issuing")),
+        ("the writer stalled after an operation", drop_lines_matching(r"blk: acked (2[2-9]\d|[34]\d\d)$")),
+        ("the reader found a bad record", append_to_first_log(
+            "[2026-11-28 07:26:23] blk: reader: record 12 BAD: bad CRC")),
+        ("a write failed", append_to_first_log(
+            "[2026-11-28 07:26:23] blk: write failed (record 40): I/O error; writer stops")),
+        ("no storage workload", drop_lines("] blk")),
+        ("a cancelled suspend re-issued", drop_lines("blkfront: xvda: suspend cancelled"))],
     "torpor-remus": TORPOR_FAULTS + [
         ("too few checkpoints", lambda d: build_torpor_remus(d, checkpoints=20)),
         ("a checkpoint resumed in a new domain", edit_logs(

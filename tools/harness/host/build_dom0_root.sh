@@ -10,6 +10,8 @@ HOST=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 root=$1 xen=$2 mods=$3 vmlinux=$4 guest_cpio=$5
 MODULES=(xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc virtio_pci virtio_blk)
+# The block backend for torpor's disk (a raw file on a loop device; torpor-suspend).
+MODULES+=(loop xen-blkback)
 XEN_BINS=(xl libxl-save-helper xenstored xenconsoled xenconsole xen-init-dom0
   xenstore-control lsevtchn xenctx xen-diag readnotes)
 MA=usr/lib/x86_64-linux-gnu

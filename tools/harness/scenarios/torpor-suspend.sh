@@ -5,10 +5,31 @@
 # guest watches and types a console line; the checker asserts the rest from the
 # guest's own output. Record: ops.tsv (k, operation, expected cancel flag),
 # images.tsv (k, save image bytes).
+# The guest has a disk, xvda: a sparse 64 MiB raw file on a loop device,
+# attached by blkback through our own hotplug script (the stock block script
+# needs more than busybox offers). The demo writes its records there through
+# every operation; after the shutdown the scenario keeps the disk's first
+# sectors (up to a little past the last acknowledged record) as
+# disk-prefix.img, which the checker reads offline.
 . /harness/lib.sh
 
 NAME=s
 CYCLES=${CYCLES:-20}
+DISK=/tmp/$NAME-disk.img
+rm -f "$DISK"
+dd if=/dev/zero of="$DISK" bs=1M seek=64 count=0 2>/dev/null
+LOOP=$(losetup -f) && losetup "$LOOP" "$DISK" || { echo "no loop device for $DISK"; exit 1; }
+cat > /tmp/blk-phy.sh <<'HOTPLUG'
+#!/bin/sh
+# libxl's hotplug script for a phy: disk ($1: add or remove): blkback wants
+# the device's major:minor (hex) in physical-device.
+[ "$1" = add ] || exit 0
+dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
+mm=$(stat -L -c '%t:%T' "$dev") || exit 1
+xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-device-path" "$dev"
+xenstore-write "$XENBUS_PATH/hotplug-status" connected
+HOTPLUG
+chmod +x /tmp/blk-phy.sh
 cat > /tmp/$NAME.cfg <<CFG
 type = "pv"
 name = "$NAME"
@@ -16,6 +37,7 @@ kernel = "/payload/torpor.elf"
 memory = 64
 vcpus = 4
 on_crash = "preserve"
+disk = [ "format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$LOOP" ]
 CFG
 printf 'k\top\tcancelled\trc\n' > "$RESULTS/ops.tsv"
 printf 'k\tbytes\n' > "$RESULTS/images.tsv"
@@ -94,3 +116,10 @@ while [ $i -le "$CYCLES" ]; do
 done
 echo "$k" > "$RESULTS/op_count"
 step shutdown 60 xl shutdown -w $NAME
+
+# Keep the disk up to a little past the last acknowledged record (records are
+# one sector each; what was written but not yet acknowledged may follow).
+last=$(console_grep $NAME 'blk: acked [0-9]+' | sed 's/.*blk: acked \([0-9]*\).*/\1/' | sort -n | tail -n 1)
+step disk-copy 60 dd if="$DISK" of="$RESULTS/disk-prefix.img" bs=512 count=$(( ${last:-0} + 1 + 64 ))
+losetup -d "$LOOP"
+rm -f "$DISK"

@@ -1,0 +1,491 @@
+#include "drivers/blkfront/disk.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86_64/layout.h"
+#include "base/log.h"
+#include "kernel/device_hooks.h"
+#include "kernel/events/event_channels.h"
+#include "kernel/memory.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/time/clock.h"
+#include "xen/grants.h"
+#include "xen/p2m.h"
+
+namespace torpor::blkfront {
+
+namespace {
+
+namespace gt = xen::grant_table;
+
+Disk* disks[Disk::kMaxDisks];
+unsigned disk_count = 0;
+bool hooks_registered = false;
+
+constexpr uint64_t kWorkerPollNs = 1'000'000'000ull;  // a backstop for a lost event
+
+struct IoLock {
+    explicit IoLock(Mutex& m) : m_(m) { m_.lock(); }
+    ~IoLock() { m_.unlock(); }
+    Mutex& m_;
+};
+
+uint8_t blkif_operation(Op op) {
+    switch (op) {
+        case Op::read: return BLKIF_OP_READ;
+        case Op::write: return BLKIF_OP_WRITE;
+        case Op::flush: return BLKIF_OP_FLUSH_DISKCACHE;
+    }
+    return BLKIF_OP_READ;
+}
+
+const char* op_name(Op op) { return op == Op::read ? "read" : op == Op::write ? "write" : "flush"; }
+
+}  // namespace
+
+Disk::Disk(const char* name, blkif_vdev_t vdev) : name_(name), vdev_(vdev), ring_(ring_name_) {
+    snprintf(ring_name_, sizeof(ring_name_), "blkfront %s", name);
+}
+
+Disk* Disk::find(const char* name) {
+    for (unsigned i = 0; i < disk_count; ++i)
+        if (strcmp(disks[i]->name_, name) == 0) return disks[i];
+    return nullptr;
+}
+
+Error Disk::init(Bus& bus) {
+    if (disk_count >= kMaxDisks) return Error::too_big;
+    bus_ = &bus;
+    if (!hooks_registered) {
+        TRY(devices::register_hooks({"blkfront", &Disk::suspend_all, &Disk::resume_all}));
+        hooks_registered = true;
+    }
+    char thread_name[24];
+    snprintf(thread_name, sizeof(thread_name), "blkfront-%s", name_);
+    TRY(sched::this_scheduler().spawn_detached(thread_name, &Disk::completion_thread, this));
+    disks[disk_count++] = this;
+    return Error::none;
+}
+
+// ---- the handshake's side ------------------------------------------------------
+
+Error Disk::setup_rings(domid_t backend_id) {
+    IoLock lock(io_lock_);
+    if (broken_) return Error::protocol_error;
+    if (ring_pfn_ == 0) {
+        auto pfn = memory::allocate_frames(1);
+        if (pfn.is_error()) return pfn.error();
+        ring_pfn_ = pfn.value();
+    }
+    auto ref = gt::grant_access(backend_id, xen::p2m().mfn(ring_pfn_), /*readonly=*/false);
+    if (ref.is_error()) return ref.error();
+    auto port = events::alloc_unbound(backend_id, &Disk::on_event, this);
+    if (port.is_error()) {
+        (void)gt::revoke_access(ref.value());
+        return port.error();
+    }
+    ring_ref_ = ref.value();
+    ring_granted_ = true;
+    event_ = port.value();
+    backend_id_ = backend_id;
+    ring_.attach(arch::ptr_of_pfn<blkif_sring>(ring_pfn_));
+    return Error::none;
+}
+
+Error Disk::connect(const DiskGeometry& g) {
+    IoLock lock(io_lock_);
+    if (broken_) return Error::protocol_error;
+    if (has_geometry_ && (g.sectors != geometry_.sectors || g.sector_size != geometry_.sector_size))
+        klog("blkfront: %s: the backend now offers %llu sectors of %u bytes (was %llu of %u)",
+             name_, (unsigned long long)g.sectors, g.sector_size,
+             (unsigned long long)geometry_.sectors, geometry_.sector_size);
+    geometry_ = g;
+    has_geometry_ = true;
+    ++connects_;
+    klog("blkfront: %s: connected to backend domain %u (connect #%u): %llu sectors of %u bytes "
+         "(%llu MiB)%s, flush: %s, %u ring slots",
+         name_, unsigned(backend_id_), connects_, (unsigned long long)g.sectors, g.sector_size,
+         (unsigned long long)(g.bytes() >> 20), g.read_only() ? ", read-only" : "",
+         g.flush_cache ? "flush-cache" : g.barrier ? "barrier" : "none", kRingSize);
+    if (reissue_batch_ > 0 || connects_ > 1) {
+        unsigned queued = 0;
+        for (Io* io = queue_head_; io; io = io->next) ++queued;
+        klog("blkfront: %s: re-issuing %u requests that had no response, in their original "
+             "order (%u more were queued)", name_, reissue_batch_, queued - reissue_batch_);
+        reissue_batch_ = 0;
+    }
+    connected_ = true;
+    suspended_ = false;
+    pump();
+    return Error::none;
+}
+
+// The requests on `ring_` that have no response go back in front of the queue,
+// oldest first; their grants are dropped (revoked: after a resume into a new
+// domain the table is new and the entry empty, so this only frees the ref).
+void Disk::forget_rings() {
+    IoLock lock(io_lock_);
+    connected_ = false;
+    ring_.detach();
+    Io* first = nullptr;
+    Io* last = nullptr;
+    unsigned count = 0;
+    ring_.take_unanswered([&](const Request& r) {
+        Io* io = reinterpret_cast<Io*>(r.cookie);
+        if (!ungrant_pages(io)) {
+            // Only a backend that closed without unmapping gets here (in a new
+            // domain the table is empty): that request cannot go again.
+            klog("blkfront: %s: the backend closed with a %s's page still mapped; that request "
+                 "fails", name_, op_name(io->op));
+            finish(io, Error::io_error);
+            return;
+        }
+        io->next = nullptr;
+        if (last)
+            last->next = io;
+        else
+            first = io;
+        last = io;
+        ++count;
+    });
+    if (count) queue_front(first, last, count);
+    if (ring_granted_) (void)gt::revoke_access(ring_ref_);
+    ring_granted_ = false;
+    event_ = EventHandle{};  // the binding went with the old domain: not unbound
+}
+
+void Disk::disconnect() {
+    EventHandle old = event_;
+    bool had_ring = ring_granted_;
+    grant_ref_t ref = ring_ref_;
+    {
+        IoLock lock(io_lock_);
+        ring_granted_ = false;  // forget_rings() must not revoke it: done below
+    }
+    forget_rings();
+    if (!old.is_null()) (void)events::unbind(old);
+    if (had_ring && gt::revoke_access(ref) == Error::busy) {
+        // The backend still maps the ring page: never reuse it.
+        klog("blkfront: %s: the backend still maps the ring; leaving that page alone", name_);
+        IoLock lock(io_lock_);
+        ring_pfn_ = 0;
+    }
+}
+
+void Disk::queue_front(Io* first, Io* last, unsigned count) {
+    last->next = queue_head_;
+    queue_head_ = first;
+    if (!queue_tail_) queue_tail_ = last;
+    reissue_batch_ += count;
+    pending_reissue_ += count;
+}
+
+// ---- grants and bounce pages ---------------------------------------------------
+
+Error Disk::grant_pages(Io* io) {
+    bool readonly = io->op == Op::write;  // the backend only reads a write's data
+    for (uint8_t i = 0; i < io->nr_pages; ++i) {
+        auto ref = gt::grant_access(backend_id_, xen::p2m().mfn(io->pages[i]), readonly);
+        if (ref.is_error()) {
+            for (uint8_t j = 0; j < i; ++j) (void)gt::revoke_access(io->grefs[j]);
+            return ref.error();
+        }
+        io->grefs[i] = ref.value();
+    }
+    io->granted = true;
+    return Error::none;
+}
+
+bool Disk::ungrant_pages(Io* io) {
+    if (!io->granted) return true;
+    bool all = true;
+    for (uint8_t i = 0; i < io->nr_pages; ++i) {
+        Error e = gt::revoke_access(io->grefs[i]);
+        if (e == Error::busy) {
+            all = false;
+            io->lost = true;
+            io->pages[i] = 0;  // still the backend's: never freed, never read
+        }
+    }
+    io->granted = false;
+    return all;
+}
+
+void Disk::free_pages(Io* io) {
+    for (uint8_t i = 0; i < io->nr_pages; ++i)
+        if (io->pages[i]) (void)memory::free_frames(io->pages[i], 1);
+    io->nr_pages = 0;
+}
+
+// ---- submitting ----------------------------------------------------------------
+
+Error Disk::submit(Io& io) {
+    uint32_t unit = has_geometry_ ? geometry_.sector_size : kSectorSize;
+    if (io.op == Op::flush) {
+        if (io.length != 0) return Error::invalid_argument;
+    } else {
+        if (io.length == 0 || io.length > kMaxIoBytes || io.length % unit != 0 ||
+            (io.sector * kSectorSize) % unit != 0 || !io.buffer)
+            return Error::invalid_argument;
+    }
+    io.result = Error::none;
+    io.done.reset();
+    io.next = nullptr;
+    io.granted = false;
+    io.lost = false;
+    io.abandoned = false;
+    io.times_issued = 0;
+    io.nr_pages = 0;
+    uint32_t pages = (io.length + kPageSize - 1) / kPageSize;
+    for (uint32_t i = 0; i < pages; ++i) {
+        auto pfn = memory::allocate_frames(1);
+        if (pfn.is_error()) {
+            free_pages(&io);
+            return Error::out_of_memory;
+        }
+        io.pages[io.nr_pages++] = pfn.value();
+        if (io.op == Op::write) {
+            uint32_t chunk = io.length - i * kPageSize < kPageSize ? io.length - i * kPageSize : kPageSize;
+            memcpy(arch::ptr_of_pfn<uint8_t>(pfn.value()),
+                   static_cast<const uint8_t*>(io.buffer) + i * kPageSize, chunk);
+        }
+    }
+    IoLock lock(io_lock_);
+    if (broken_) {
+        free_pages(&io);
+        return Error::protocol_error;
+    }
+    if (queue_tail_)
+        queue_tail_->next = &io;
+    else
+        queue_head_ = &io;
+    queue_tail_ = &io;
+    pump();
+    return Error::none;
+}
+
+void Disk::pump() {
+    if (suspended_ || !connected_ || broken_) return;
+    bool posted = false;
+    while (queue_head_ && ring_.free_slots() > 0) {
+        Io* io = queue_head_;
+        queue_head_ = io->next;
+        if (!queue_head_) queue_tail_ = nullptr;
+        io->next = nullptr;
+        bool reissue = pending_reissue_ > 0;
+        if (reissue) --pending_reissue_;
+        // Checked here: a request queued before the first connect had no geometry yet.
+        uint64_t end = io->sector + io->length / kSectorSize;
+        uint64_t capacity = geometry_.bytes() / kSectorSize;
+        if (io->op != Op::flush && (end > capacity || end < io->sector)) {
+            finish(io, Error::invalid_argument);
+            continue;
+        }
+        if ((io->op == Op::write && geometry_.read_only()) ||
+            (io->op == Op::flush && !geometry_.flush_cache)) {
+            // A backend with only feature-barrier: a barrier must ride on a
+            // write (it has segments), so an empty flush cannot be expressed.
+            finish(io, Error::not_supported);
+            continue;
+        }
+        if (Error e = grant_pages(io); e != Error::none) {
+            klog("blkfront: %s: cannot grant a %s's pages (%s)", name_, op_name(io->op), error_name(e));
+            finish(io, e);
+            continue;
+        }
+        Request r{};
+        r.operation = blkif_operation(io->op);
+        r.nr_segments = io->nr_pages;
+        r.handle = vdev_;
+        r.sector = io->op == Op::flush ? 0 : io->sector;
+        for (uint8_t i = 0; i < io->nr_pages; ++i) {
+            uint32_t bytes = io->length - i * kPageSize < kPageSize ? io->length - i * kPageSize : kPageSize;
+            r.segments[i] = Segment{io->grefs[i], 0, uint8_t(bytes / kSectorSize - 1)};
+        }
+        r.cookie = reinterpret_cast<uint64_t>(io);
+        if (Error e = ring_.post(r); e != Error::none) {
+            (void)ungrant_pages(io);
+            finish(io, e);
+            continue;
+        }
+        ++io->times_issued;
+        if (io->times_issued > 1) ++reissued_total_;
+        posted = true;
+    }
+    if (posted && ring_.push()) (void)events::notify(event_);
+}
+
+// ---- completing ----------------------------------------------------------------
+
+void Disk::finish(Io* io, Error result) {
+    if (!ungrant_pages(io)) {
+        // "Reads never complete with data from a grant the backend still holds."
+        if (!broken_)
+            klog("blkfront: %s: the backend answered a %s but still maps its page; device "
+                 "marked broken", name_, op_name(io->op));
+        broken_ = true;
+        if (result == Error::none) result = Error::protocol_error;
+    }
+    if (io->lost && result == Error::none) result = Error::protocol_error;
+    if (result == Error::none && io->op == Op::read) {
+        for (uint8_t i = 0; i < io->nr_pages; ++i) {
+            uint32_t chunk = io->length - i * kPageSize < kPageSize ? io->length - i * kPageSize : kPageSize;
+            memcpy(static_cast<uint8_t*>(io->buffer) + i * kPageSize,
+                   arch::ptr_of_pfn<uint8_t>(io->pages[i]), chunk);
+        }
+    }
+    free_pages(io);
+    io->result = result;
+    if (io->abandoned) {
+        delete io;
+        return;
+    }
+    io->done.complete();  // the caller may free it from here on
+}
+
+void Disk::break_disk(const char* why) {
+    if (why && !broken_) klog("blkfront: %s: %s; device marked broken", name_, why);
+    broken_ = true;
+    connected_ = false;
+    // In flight: the backend may still write into those pages, so each is
+    // freed only if its grant can be revoked (finish() checks).
+    ring_.detach();
+    Io* kept[kRingSize];
+    unsigned n = 0;
+    ring_.take_unanswered([&](const Request& r) { kept[n++] = reinterpret_cast<Io*>(r.cookie); });
+    for (unsigned i = 0; i < n; ++i) finish(kept[i], Error::io_error);
+    while (queue_head_) {
+        Io* io = queue_head_;
+        queue_head_ = io->next;
+        finish(io, Error::io_error);
+    }
+    queue_tail_ = nullptr;
+}
+
+void Disk::process_responses() {
+    if (suspended_ || broken_ || !ring_.is_attached()) return;
+    ring_.consume([&](const Response& c) {
+        Io* io = reinterpret_cast<Io*>(c.cookie);
+        Error result = c.status == BLKIF_RSP_OKAY        ? Error::none
+                       : c.status == BLKIF_RSP_EOPNOTSUPP ? Error::not_supported
+                                                          : Error::io_error;
+        finish(io, result);
+    });
+    if (ring_.is_broken() || broken_)
+        break_disk(nullptr);  // the ring (or finish) said why, in one line
+    else
+        pump();
+}
+
+void Disk::on_event(uint32_t, void* context) { static_cast<Disk*>(context)->kick_.signal(); }
+
+void Disk::completion_thread(void* context) {
+    Disk* d = static_cast<Disk*>(context);
+    for (;;) {
+        (void)d->kick_.wait(clock::monotonic_ns() + kWorkerPollNs);
+        IoLock lock(d->io_lock_);
+        d->process_responses();
+    }
+}
+
+// ---- synchronous wrappers ------------------------------------------------------
+
+Error Disk::sync_io(Io* io, uint64_t deadline_ns) {
+    if (Error e = submit(*io); e != Error::none) {
+        delete io;
+        return e;
+    }
+    Error e = io->done.wait(deadline_ns);
+    if (e == Error::timed_out) {
+        IoLock lock(io_lock_);
+        if (!io->done.is_complete()) {
+            io->abandoned = true;  // finish() frees it
+            return Error::timed_out;
+        }
+        e = Error::none;
+    }
+    Error result = io->result;
+    delete io;
+    return result;
+}
+
+Error Disk::read(uint64_t sector, void* buffer, uint32_t length, uint64_t deadline_ns) {
+    Io* io = new Io;
+    if (!io) return Error::out_of_memory;
+    io->op = Op::read;
+    io->sector = sector;
+    io->buffer = buffer;
+    io->length = length;
+    return sync_io(io, deadline_ns);
+}
+
+Error Disk::write(uint64_t sector, const void* buffer, uint32_t length, uint64_t deadline_ns) {
+    Io* io = new Io;
+    if (!io) return Error::out_of_memory;
+    io->op = Op::write;
+    io->sector = sector;
+    io->buffer = const_cast<void*>(buffer);
+    io->length = length;
+    return sync_io(io, deadline_ns);
+}
+
+Error Disk::flush(uint64_t deadline_ns) {
+    Io* io = new Io;
+    if (!io) return Error::out_of_memory;
+    io->op = Op::flush;
+    return sync_io(io, deadline_ns);
+}
+
+Error Disk::wait_connected(uint64_t deadline_ns) {
+    for (;;) {
+        if (broken_) return Error::protocol_error;
+        if (connected_) return Error::none;
+        if (clock::monotonic_ns() >= deadline_ns) return Error::timed_out;
+        sched::this_scheduler().sleep_until(clock::monotonic_ns() + 10'000'000ull);
+    }
+}
+
+// ---- suspend and resume (kernel/device_hooks.h) --------------------------------
+
+Error Disk::suspend_all() {
+    for (unsigned i = 0; i < disk_count; ++i) {
+        Disk* d = disks[i];
+        IoLock lock(d->io_lock_);
+        d->suspended_ = true;  // nothing is drained: in flight stays in flight
+        unsigned queued = 0;
+        for (Io* io = d->queue_head_; io; io = io->next) ++queued;
+        klog("blkfront: %s: suspending with %u requests in flight, %u queued (kept, not drained)",
+             d->name_, d->ring_.outstanding(), queued);
+    }
+    return Error::none;
+}
+
+Error Disk::resume_all(bool new_domain) {
+    Error first = Error::none;
+    for (unsigned i = 0; i < disk_count; ++i) {
+        Disk* d = disks[i];
+        if (!new_domain) {
+            {
+                IoLock lock(d->io_lock_);
+                d->suspended_ = false;
+                d->pump();
+            }
+            d->bus_->suspend_cancelled();
+            d->kick_.signal();  // responses may have arrived meanwhile
+            klog("blkfront: %s: suspend cancelled; same ring, %u requests in flight, nothing "
+                 "re-issued", d->name_, d->ring_.outstanding());
+            continue;
+        }
+        // Stays suspended (not posting) until the new backend connects.
+        Error e = d->bus_->resumed_in_new_domain();
+        if (e != Error::none) {
+            klog("blkfront: %s: cannot restart the handshake after resume: %s", d->name_,
+                 error_name(e));
+            if (first == Error::none) first = e;
+        }
+    }
+    return first;
+}
+
+}  // namespace torpor::blkfront

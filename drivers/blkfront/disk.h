@@ -1,0 +1,165 @@
+// A PV block device (blkfront): one ring to a blkback, asynchronous read,
+// write and flush requests each with a Completion, and a synchronous wrapper.
+//
+// The xenstore handshake is not here: drivers never include each other, so
+// the composition root (main/blkfront_devices.cpp) runs a xenbus Frontend
+// whose Device calls setup_rings / connect / disconnect / forget_rings below,
+// and gives the disk a Bus to reach that Frontend from its suspend hooks.
+//
+// Data goes through bounce pages the driver owns (one per 4 KiB of the
+// request), granted to the backend only while the request is on the ring:
+// writes are copied in at submit, reads copied out at completion, after the
+// grant was revoked (a backend still holding it is a protocol violation: the
+// disk is broken and the page is never reused).
+//
+// Suspend does not drain. The driver's own hooks (kernel/device_hooks.h):
+//   suspend:             stop posting; everything in flight stays as it is.
+//   resume, cancelled:   post again; nothing is re-issued (same ring, same
+//                        backend, the responses still arrive).
+//   resume, new domain:  the Bus restarts the handshake; forget_rings takes
+//                        every request without a response off the old ring
+//                        (oldest first) and puts it in front of the queue;
+//                        on connect each is granted again and re-issued in
+//                        that order, and one line says how many.
+// A backend that breaks the protocol (ring.h) breaks the disk: every request
+// in flight or queued completes with io_error, later ones are refused, the
+// guest carries on.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "drivers/blkfront/blk_ring.h"
+#include "drivers/blkfront/disk_geometry.h"
+#include "kernel/events/event_handle.h"
+#include "kernel/sync/completion.h"
+#include "kernel/sync/mutex.h"
+#include "kernel/sync/semaphore.h"
+
+namespace torpor::blkfront {
+
+inline constexpr uint32_t kMaxIoBytes = kMaxSegments * kPageSize;  // 44 KiB
+
+enum class Op : uint8_t { read, write, flush };
+
+// One request, owned by the caller from submit() until `done` completes (the
+// caller may free it as soon as done.wait() returned Error::none).
+struct Io {
+    Op op = Op::read;
+    uint64_t sector = 0;       // in 512-byte units (blkif's), aligned to the sector size
+    void* buffer = nullptr;    // read/write: `length` bytes
+    uint32_t length = 0;       // a multiple of the sector size, 1..kMaxIoBytes (0 for flush)
+    Error result = Error::none;  // set before done completes
+    Completion done;
+
+    // The driver's own, from submit() to completion.
+    Io* next = nullptr;
+    unsigned long pages[kMaxSegments] = {};  // bounce frames (pfns)
+    grant_ref_t grefs[kMaxSegments] = {};
+    uint8_t nr_pages = 0;
+    bool granted = false;
+    bool lost = false;       // a page the backend kept mapped: never read, never freed
+    bool abandoned = false;  // the sync wrapper timed out: the driver frees it
+    uint32_t times_issued = 0;
+};
+
+// How the disk reaches its xenbus Frontend (implemented by the composition
+// root, serialised there with the Frontend's other calls).
+class Bus {
+public:
+    virtual void suspend_cancelled() = 0;
+    virtual Error resumed_in_new_domain() = 0;
+
+protected:
+    ~Bus() = default;
+};
+
+class Disk {
+public:
+    static constexpr unsigned kMaxDisks = 4;
+
+    // `name` ("xvda") must outlive the disk; `vdev` is blkif's handle.
+    Disk(const char* name, blkif_vdev_t vdev);
+    Disk(const Disk&) = delete;
+    Disk& operator=(const Disk&) = delete;
+
+    // Registers the disk (find()), its suspend/resume hooks (once for all
+    // disks) and starts its completion thread.
+    Error init(Bus& bus);
+    static Disk* find(const char* name);
+
+    // ---- for the xenbus Frontend's Device (main/) ----
+    Error setup_rings(domid_t backend_id);
+    grant_ref_t ring_ref() const { return ring_ref_; }
+    uint32_t event_port() const { return event_.port; }
+    // The backend's offers are parsed by the caller (disk_geometry.h).
+    Error connect(const DiskGeometry& geometry);
+    void disconnect();
+    void forget_rings();
+
+    // ---- I/O ----
+    // Queues `io`; invalid_argument for a request outside the disk or not
+    // aligned, not_supported for a write to a read-only disk or a flush the
+    // backend does not offer, protocol_error once broken, out_of_memory
+    // without bounce pages. Submitting before the first connect is allowed:
+    // it waits in the queue (bounds are then checked at connect).
+    Error submit(Io& io);
+    // submit + wait until `deadline_ns` (timed_out: the request stays with the
+    // driver, which frees it when it completes).
+    Error read(uint64_t sector, void* buffer, uint32_t length, uint64_t deadline_ns);
+    Error write(uint64_t sector, const void* buffer, uint32_t length, uint64_t deadline_ns);
+    Error flush(uint64_t deadline_ns);
+    // Waits (polling every 10 ms) for the first connect: none, broken
+    // (protocol_error) or timed_out.
+    Error wait_connected(uint64_t deadline_ns);
+
+    const char* name() const { return name_; }
+    bool is_connected() const { return connected_; }
+    bool is_broken() const { return broken_; }
+    bool has_geometry() const { return has_geometry_; }
+    const DiskGeometry& geometry() const { return geometry_; }
+    uint64_t reissued_total() const { return reissued_total_; }
+    uint32_t in_flight() const { return ring_.outstanding(); }
+
+private:
+    static void on_event(uint32_t port, void* context);
+    static void completion_thread(void* context);
+    static Error suspend_all();
+    static Error resume_all(bool new_domain);
+
+    void process_responses();         // io lock held
+    void pump();                      // io lock held: post queued requests
+    void finish(Io* io, Error result);  // io lock held: ungrant, copy out, complete
+    Error grant_pages(Io* io);
+    bool ungrant_pages(Io* io);       // false: the backend still holds one
+    void free_pages(Io* io);
+    void break_disk(const char* why);  // io lock held
+    void queue_front(Io* first, Io* last, unsigned count);
+    Error sync_io(Io* io, uint64_t deadline_ns);
+
+    const char* name_;
+    blkif_vdev_t vdev_;
+    Bus* bus_ = nullptr;
+    char ring_name_[32] = {};
+    Ring ring_;
+    Mutex io_lock_;
+    Semaphore kick_;
+    domid_t backend_id_ = 0;
+    unsigned long ring_pfn_ = 0;
+    grant_ref_t ring_ref_ = 0;
+    bool ring_granted_ = false;
+    EventHandle event_;
+    bool connected_ = false;
+    bool suspended_ = false;
+    bool broken_ = false;
+    bool has_geometry_ = false;
+    DiskGeometry geometry_{};
+    Io* queue_head_ = nullptr;  // not yet on the ring, in submit order
+    Io* queue_tail_ = nullptr;
+    unsigned pending_reissue_ = 0;  // taken off a dead ring, not yet re-posted
+    unsigned reissue_batch_ = 0;    // of those, how many the next connect logs
+    uint64_t reissued_total_ = 0;
+    unsigned connects_ = 0;
+};
+
+}  // namespace torpor::blkfront

@@ -1,0 +1,170 @@
+#include "main/blkfront_devices.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "drivers/blkfront/disk.h"
+#include "drivers/xenbus/frontend.h"
+#include "drivers/xenstore/client.h"
+#include "kernel/sync/mutex.h"
+#include "main/xenbus_store.h"
+#include <xen/io/protocols.h>
+
+namespace torpor {
+
+namespace {
+
+// The Frontend wants its calls serialised: this Store forwards to the kernel's
+// and takes the vbd's bus lock around every watch callback (the other calls
+// into the Frontend take it themselves).
+class LockedStore final : public xenbus::Store {
+public:
+    explicit LockedStore(Mutex& lock) : lock_(lock) {}
+    ErrorOr<String> read(const char* path, Transaction tx) override {
+        return xenstore_backed_store().read(path, tx);
+    }
+    Error write(const char* path, const char* value, Transaction tx) override {
+        return xenstore_backed_store().write(path, value, tx);
+    }
+    ErrorOr<Transaction> transaction_start() override {
+        return xenstore_backed_store().transaction_start();
+    }
+    Error transaction_end(Transaction tx, bool commit) override {
+        return xenstore_backed_store().transaction_end(tx, commit);
+    }
+    ErrorOr<uint32_t> watch(const char* path, WatchCallback callback, void* context) override {
+        // One watch at a time per vbd (the backend's state).
+        callback_ = callback;
+        context_ = context;
+        return xenstore_backed_store().watch(path, &LockedStore::locked_callback, this);
+    }
+    Error unwatch(uint32_t id) override { return xenstore_backed_store().unwatch(id); }
+
+private:
+    static void locked_callback(const char* path, void* context) {
+        auto* self = static_cast<LockedStore*>(context);
+        self->lock_.lock();
+        self->callback_(path, self->context_);
+        self->lock_.unlock();
+    }
+    Mutex& lock_;
+    WatchCallback callback_ = nullptr;
+    void* context_ = nullptr;
+};
+
+// One vbd: the disk, its Frontend, and the glue between them.
+class Vbd final : public xenbus::Device, public blkfront::Bus {
+public:
+    Vbd(const char* name, blkif_vdev_t vdev, const char* device_path)
+        : disk_(name, vdev), store_(lock_),
+          frontend_(store_, *this, device_path, xenbus::State::initialised) {}
+
+    Error start() {
+        TRY(disk_.init(*this));
+        lock_.lock();
+        Error e = frontend_.start();
+        lock_.unlock();
+        return e;
+    }
+
+    // xenbus::Device
+    Error setup_rings(domid_t backend_id) override { return disk_.setup_rings(backend_id); }
+    Error publish(xenbus::KeyWriter& keys) override {
+        TRY(keys.write_uint("ring-ref", disk_.ring_ref()));
+        TRY(keys.write_uint("event-channel", disk_.event_port()));
+        return keys.write("protocol", XEN_IO_PROTO_ABI_X86_64);
+    }
+    Error connect(xenbus::KeyReader& keys) override {
+        auto sectors = keys.read_backend("sectors");
+        auto sector_size = keys.read_backend("sector-size");
+        auto info = keys.read_backend("info");
+        auto flush = keys.read_backend("feature-flush-cache");
+        auto barrier = keys.read_backend("feature-barrier");
+        auto text = [](ErrorOr<String>& v) { return v.is_error() ? nullptr : v.value().c_str(); };
+        auto g = blkfront::parse_geometry(text(sectors), text(sector_size), text(info),
+                                          text(flush), text(barrier));
+        if (g.is_error()) {
+            klog("blkfront: %s: the backend's sectors/sector-size/info/features are not valid "
+                 "(sectors=%s sector-size=%s info=%s)", disk_.name(),
+                 text(sectors) ? text(sectors) : "(missing)",
+                 text(sector_size) ? text(sector_size) : "(missing)",
+                 text(info) ? text(info) : "(missing)");
+            return g.error();
+        }
+        return disk_.connect(g.value());
+    }
+    void disconnect() override { disk_.disconnect(); }
+    void forget_rings() override { disk_.forget_rings(); }
+
+    // blkfront::Bus
+    void suspend_cancelled() override {
+        lock_.lock();
+        frontend_.suspend_cancelled();
+        lock_.unlock();
+    }
+    Error resumed_in_new_domain() override {
+        lock_.lock();
+        Error e = frontend_.resumed_in_new_domain();
+        lock_.unlock();
+        return e;
+    }
+
+private:
+    blkfront::Disk disk_;
+    Mutex lock_;
+    LockedStore store_;
+    xenbus::Frontend frontend_;
+};
+
+// blkif's virtual-device numbers (docs/misc/vbd-interface): major 202 is xvd,
+// 16 minors a disk; the extended form (bit 28) numbers disks from bit 8.
+void name_of_vdev(unsigned long vdev, char* out, size_t size) {
+    unsigned long index;
+    if (vdev & (1ul << 28))
+        index = (vdev >> 8) & 0xfffff;
+    else if ((vdev >> 8) == 202)
+        index = (vdev >> 4) & 0xf;
+    else {
+        snprintf(out, size, "vbd%lu", vdev);
+        return;
+    }
+    if (index < 26)
+        snprintf(out, size, "xvd%c", char('a' + index));
+    else
+        snprintf(out, size, "xvd%lu", index);
+}
+
+}  // namespace
+
+unsigned start_block_devices() {
+    unsigned count = 0;
+    auto list = xenstore::directory("device/vbd", &count);
+    if (list.is_error()) return 0;  // no disks: nothing to say
+    unsigned started = 0;
+    const char* entry = list.value().c_str();
+    for (unsigned i = 0; i < count && i < blkfront::Disk::kMaxDisks; ++i, entry += strlen(entry) + 1) {
+        char* end = nullptr;
+        unsigned long vdev = strtoul(entry, &end, 10);
+        if (!*entry || *end || vdev > 0xffffffffu) {
+            klog("blkfront: device/vbd/%s: not a virtual-device number; ignored", entry);
+            continue;
+        }
+        char* name = new char[16];
+        name_of_vdev(vdev, name, 16);
+        char path[48];
+        snprintf(path, sizeof(path), "device/vbd/%s", entry);
+        // blkif's handle is 16 bits; the extended numbers do not fit it and
+        // blkback does not look at it.
+        auto* vbd = new Vbd(name, blkif_vdev_t(vdev), path);
+        if (Error e = vbd->start(); e != Error::none) {
+            klog("blkfront: %s (%s): cannot start: %s", name, path, error_name(e));
+            continue;  // the Vbd stays: its watch may still hold it
+        }
+        ++started;
+    }
+    return started;
+}
+
+}  // namespace torpor

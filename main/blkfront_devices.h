@@ -1,0 +1,14 @@
+// Block devices: every `device/vbd/<vdev>` the toolstack gave this domain
+// becomes a blkfront::Disk (drivers/blkfront/disk.h) driven through its xenbus
+// handshake (drivers/xenbus/frontend.h) on the kernel's xenstore. The two
+// drivers meet only here: drivers never include each other.
+#pragma once
+
+namespace torpor {
+
+// Enumerates device/vbd and starts each disk's handshake; returns how many
+// disks were started (the handshakes complete asynchronously: the application
+// waits with blkfront::Disk::wait_connected). Logs one line per failure.
+unsigned start_block_devices();
+
+}  // namespace torpor
