@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <lwip/sockets.h>
+#include <new>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,7 +203,11 @@ void after_resume(const suspend::ResumeInfo& info, void*) {
 }  // namespace
 
 void start_net_self_test(const char* label) {
-    auto* run = new Run;
+    auto* run = new (std::nothrow) Run;
+    if (!run) {
+        printf("net: self-test %s FAIL: no memory\n", label);
+        return;
+    }
     snprintf(run->label, sizeof(run->label), "%s", label);
     if (Error e = sched::this_scheduler().spawn_detached("net-self-test", self_test_thread, run);
         e != Error::none) {

@@ -1,6 +1,7 @@
 #include "apps/demo/net_servers.h"
 
 #include <inttypes.h>
+#include <new>
 #include <lwip/sockets.h>
 #include <stdio.h>
 
@@ -252,7 +253,12 @@ void accept_thread(void* arg) {
                        s->name, kMaxConnectionsPerServer, refused);
             continue;
         }
-        auto* c = new Connection{s, fd, "", clock::monotonic_ns()};
+        auto* c = new (std::nothrow) Connection{s, fd, "", clock::monotonic_ns()};
+        if (!c) {
+            lwip_close(fd);
+            __atomic_sub_fetch(&s->active, 1, __ATOMIC_ACQ_REL);
+            continue;
+        }
         sockio::format_peer(peer.sin_addr.s_addr, peer.sin_port, c->peer, sizeof(c->peer));
         __atomic_add_fetch(&s->accepted, 1, __ATOMIC_RELAXED);
         if (cpu_local(next_cpu()).scheduler.spawn_detached(s->name, connection_thread, c) !=
