@@ -21,7 +21,7 @@ namespace {
 constexpr unsigned kEchoConnections = 4;
 constexpr unsigned kEchoRounds = 2;
 constexpr size_t kMaxEchoMessage = 4096;
-constexpr uint64_t kSocketTimeoutMs = 3'000;
+constexpr uint64_t kSocketTimeoutMs = 20'000;
 
 struct Run {
     char label[40];

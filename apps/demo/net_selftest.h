@@ -5,7 +5,8 @@
 // page, binary garbage, an oversized head) and checks each status and the
 // page. Prints one line, "net: self-test LABEL PASS: ..." or
 // "net: self-test LABEL FAIL: what", within a few seconds (each socket call
-// is bounded by a 3 s timeout).
+// is bounded by a 20 s timeout: the monotonic clock runs on while the
+// domain is suspended, and a suspend may come in the middle of a run).
 #pragma once
 
 namespace torpor::demo {

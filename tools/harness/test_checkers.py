@@ -193,7 +193,8 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             f"(hypercall returned {cancelled}), downtime 500 ms",
             f"suspend #{k} path (us): app=2132 xenstore=75 devices=34805 cpus=822 total=38438",
             f"resume #{k} path (us): remap=960 events=661 cpus=4406 devices=27984 total=48226",
-            f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5")
+            f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5",
+            NET_PASS.replace("at boot", f"after resume #{k}"))
         current.beats(3).say(f'watch data/ping fired: value="after-{k}"')
         current.beats(3).say(f'console: echo "echo-{k}"').beats(3)
     current.say("torpor: shutdown requested: poweroff")
@@ -442,6 +443,11 @@ FAULTS = {
                                             "timed_out\n[2026-11-28 07:27:00] suspend #2 path (us)")),
         ("a cancel reported as a new domain", edit_logs("suspend #2: cancelled (hypercall returned 1)",
                                                         "suspend #2: resumed in a new domain (hypercall returned 0)")),
+        ("no network self-test after resume #3", drop_lines("net: self-test after resume #3 ")),
+        ("a network self-test failed", edit_logs("net: self-test after resume #2 PASS:",
+                                                 "net: self-test after resume #2 FAIL: http GET /: "
+                                                 "no complete response (0 bytes, errno 11)\n[2026-11-28 "
+                                                 "07:27:00] net: self-test after resume #2 PASS:")),
         ("op_count missing (scenario did not reach its end)", replace_file("op_count", None)),
         ("no save image recorded", replace_file("images.tsv", "k\tbytes\n")),
         ("ops.tsv empty", replace_file("ops.tsv", "k\top\tcancelled\trc\n"))],
