@@ -239,9 +239,12 @@ void accept_thread(void* arg) {
         socklen_t peer_length = sizeof(peer);
         int fd = lwip_accept(s->listen_fd, reinterpret_cast<struct sockaddr*>(&peer), &peer_length);
         if (fd < 0) {
-            // Out of sockets or memory: wait a little rather than spin.
-            if (errors++ < 5) printf("net: %s: accept failed (errno %d)\n", s->name, errno);
-            sched::this_scheduler().sleep_until(clock::monotonic_ns() + 100'000'000ull);
+            int error = errno;
+            if (errors++ < 5) printf("net: %s: accept failed (errno %d)\n", s->name, error);
+            // A peer that gave up before we accepted it costs nothing; out of
+            // sockets or memory, wait a little rather than spin.
+            if (error != ECONNABORTED)
+                sched::this_scheduler().sleep_until(clock::monotonic_ns() + 100'000'000ull);
             continue;
         }
         if (__atomic_add_fetch(&s->active, 1, __ATOMIC_ACQ_REL) > kMaxConnectionsPerServer) {
