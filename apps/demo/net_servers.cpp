@@ -66,6 +66,8 @@ struct Connection {
     uint64_t start_ns;
     uint64_t bytes = 0;
     const char* outcome = "";
+    bool served = false;  // ended as the protocol ends (not on an error or timeout)
+    bool loopback = false;
 };
 
 void serve_echo(Connection& c);
@@ -93,7 +95,10 @@ bool may_log(Server& s, unsigned* suppressed) {
     return true;
 }
 
+// Connections from 127.0.0.1 are the self-test's, which reports them itself:
+// only those that went wrong are logged.
 void log_connection(Connection& c) {
+    if (c.loopback && c.served) return;
     unsigned suppressed = 0;
     if (!may_log(*c.server, &suppressed)) return;
     char more[40] = "";
@@ -116,6 +121,7 @@ void serve_echo(Connection& c) {
         ssize_t n = lwip_recv(c.fd, buffer, sizeof(buffer), 0);
         if (n == 0) {
             c.outcome = "peer closed";
+            c.served = true;
             return;
         }
         if (n < 0) {
@@ -198,6 +204,7 @@ void serve_http(Connection& c) {
                 : outcome == http::Outcome::too_large       ? "400 (too large)"
                 : outcome == http::Outcome::incomplete      ? "400 (incomplete)"
                                                             : "400 (bad request)";
+    c.served = true;
     // Lingering close: the peer reads the response before our close could
     // reset the connection over data it sent and we never read.
     lwip_shutdown(c.fd, SHUT_WR);
@@ -263,6 +270,7 @@ void accept_thread(void* arg) {
             continue;
         }
         sockio::format_peer(peer.sin_addr.s_addr, peer.sin_port, c->peer, sizeof(c->peer));
+        c->loopback = (lwip_ntohl(peer.sin_addr.s_addr) >> 24) == 127;
         __atomic_add_fetch(&s->accepted, 1, __ATOMIC_RELAXED);
         if (cpu_local(next_cpu()).scheduler.spawn_detached(s->name, connection_thread, c) !=
             Error::none) {
