@@ -23,8 +23,17 @@ constexpr unsigned kEchoRounds = 2;
 constexpr size_t kMaxEchoMessage = 4096;
 constexpr uint64_t kSocketTimeoutMs = 20'000;
 
+// Resumes can come every 100 ms (xl remus checkpoints): after a resume the
+// self-test runs only when none is running and the last one started at least
+// this long ago; the next run's line says how many resumes went untested.
+constexpr uint64_t kMinResumeIntervalNs = 2'000'000'000ull;
+bool running = false;          // atomic: a self-test thread exists
+uint64_t last_start_ns = 0;    // atomic
+unsigned untested_resumes = 0; // atomic
+
 struct Run {
     char label[40];
+    unsigned untested_before = 0;
     char failure[160] = "";
     uint64_t echoed = 0;
 
@@ -183,38 +192,64 @@ void self_test_thread(void* arg) {
     for (unsigned round = 1; ok && round < kEchoRounds; ++round) ok = echo_round(*run, fds, round);
     for (unsigned i = 0; i < opened; ++i) lwip_close(fds[i]);
     uint64_t ms = (clock::monotonic_ns() - start) / 1'000'000;
+    char untested[48] = "";
+    if (run->untested_before)
+        snprintf(untested, sizeof(untested), " (%u resumes before it untested)",
+                 run->untested_before);
     if (ok)
         printf("net: self-test %s PASS: %u concurrent echo connections (%" PRIu64
                " bytes checked), http 200/404/400/400 on %u more, over loopback in %" PRIu64
-               " ms\n",
-               run->label, kEchoConnections, run->echoed, kHttpConnections, ms);
+               " ms%s\n",
+               run->label, kEchoConnections, run->echoed, kHttpConnections, ms, untested);
     else
-        printf("net: self-test %s FAIL: %s (after %" PRIu64 " ms)\n", run->label, run->failure,
-               ms);
+        printf("net: self-test %s FAIL: %s (after %" PRIu64 " ms)%s\n", run->label, run->failure,
+               ms, untested);
     delete run;
+    __atomic_store_n(&running, false, __ATOMIC_RELEASE);
+}
+
+// Claims the right to run (false: one is running). `after_resume`: also not
+// within kMinResumeIntervalNs of the last start.
+bool claim(bool after_resume) {
+    uint64_t now = clock::monotonic_ns();
+    uint64_t last = __atomic_load_n(&last_start_ns, __ATOMIC_ACQUIRE);
+    if (after_resume && last != 0 && now - last < kMinResumeIntervalNs) return false;
+    if (__atomic_exchange_n(&running, true, __ATOMIC_ACQ_REL)) return false;
+    __atomic_store_n(&last_start_ns, now, __ATOMIC_RELEASE);
+    return true;
+}
+
+void start(const char* label, bool after_resume) {
+    if (!claim(after_resume)) {
+        if (after_resume) __atomic_add_fetch(&untested_resumes, 1, __ATOMIC_RELAXED);
+        else printf("net: self-test %s skipped: one is still running\n", label);
+        return;
+    }
+    auto* run = new (std::nothrow) Run;
+    if (!run) {
+        printf("net: self-test %s FAIL: no memory\n", label);
+        __atomic_store_n(&running, false, __ATOMIC_RELEASE);
+        return;
+    }
+    snprintf(run->label, sizeof(run->label), "%s", label);
+    run->untested_before = __atomic_exchange_n(&untested_resumes, 0u, __ATOMIC_ACQ_REL);
+    if (Error e = sched::this_scheduler().spawn_detached("net-self-test", self_test_thread, run);
+        e != Error::none) {
+        printf("net: self-test %s FAIL: no thread (%s)\n", run->label, error_name(e));
+        delete run;
+        __atomic_store_n(&running, false, __ATOMIC_RELEASE);
+    }
 }
 
 void after_resume(const suspend::ResumeInfo& info, void*) {
     char label[40];
     snprintf(label, sizeof(label), "after resume #%u", info.suspend_number);
-    start_net_self_test(label);
+    start(label, true);
 }
 
 }  // namespace
 
-void start_net_self_test(const char* label) {
-    auto* run = new (std::nothrow) Run;
-    if (!run) {
-        printf("net: self-test %s FAIL: no memory\n", label);
-        return;
-    }
-    snprintf(run->label, sizeof(run->label), "%s", label);
-    if (Error e = sched::this_scheduler().spawn_detached("net-self-test", self_test_thread, run);
-        e != Error::none) {
-        printf("net: self-test %s FAIL: no thread (%s)\n", run->label, error_name(e));
-        delete run;
-    }
-}
+void start_net_self_test(const char* label) { start(label, false); }
 
 void run_net_self_test_after_each_resume() {
     if (Error e = suspend::on_resume(after_resume, nullptr); e != Error::none)
