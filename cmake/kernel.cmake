@@ -150,6 +150,7 @@ set(kernel_sources
   main/kernel_main.cpp
   main/panic_test.cpp
   main/shutdown_control.cpp
+  main/suspend_event_channel.cpp
   main/xenbus_store.cpp
   ${app_sources}
 )

@@ -18,6 +18,7 @@
 #include "kernel/version.h"
 #include "main/panic_test.h"
 #include "main/shutdown_control.h"
+#include "main/suspend_event_channel.h"
 #include "suspend/suspend.h"
 #include "xen/grants.h"
 #include "xen/hypercalls.h"
@@ -87,6 +88,9 @@ void kernel_main(const BootReport& boot) {
     (void)libc::self_test();
     if (Error e = shutdown_control::start(); e != Error::none)
         klog("shutdown: cannot watch control/shutdown: %s", error_name(e));
+    if (Error e = suspend_event_channel::start(suspend::suspend_now);
+        e != Error::none && e != Error::not_supported)
+        klog("suspend: no suspend event channel (%s): control/shutdown only", error_name(e));
 
     uint64_t ready_ns = clock::monotonic_ns();
     auto us = [](uint64_t from, uint64_t to) { return (unsigned long long)((to - from) / 1000); };

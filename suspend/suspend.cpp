@@ -13,6 +13,8 @@
 #include "kernel/cpu_local.h"
 #include "kernel/mm/guarded_stack.h"
 #include "kernel/smp/smp.h"
+#include "kernel/sync/semaphore.h"
+#include "kernel/time/clock.h"
 #include "suspend/fault_injection.h"
 #include "suspend/fault_plan.h"
 #include "suspend/suspend_sequence.h"
@@ -120,9 +122,9 @@ void read_fault_plan() {
     klog("suspend: fault injection planned: %s", text);
 }
 
-}  // namespace
+constexpr uint64_t kWaitForOtherSuspendNs = 120'000'000'000ull;
 
-void suspend_now() {
+void suspend_on_vcpu0() {
     // The hypercall must be made on vCPU 0: restore reads start_info's MFN
     // from vCPU 0's rdx.
     if (arch::current_vcpu_id() == 0) {
@@ -135,6 +137,21 @@ void suspend_now() {
         return;
     }
     (void)sched::this_scheduler().join(t.value());
+}
+
+}  // namespace
+
+void suspend_now() {
+    // Requests come from two threads (the control/shutdown watch and the
+    // suspend event channel): one suspend at a time, the other waits its turn.
+    static Semaphore one_at_a_time(1);
+    if (one_at_a_time.wait(clock::monotonic_ns() + kWaitForOtherSuspendNs) != Error::none) {
+        klog("suspend: another suspend is still running after %llu s; request dropped",
+             (unsigned long long)(kWaitForOtherSuspendNs / 1'000'000'000));
+        return;
+    }
+    suspend_on_vcpu0();
+    one_at_a_time.signal();
 }
 
 Error init(start_info* si) {

@@ -92,6 +92,36 @@ def check_balloon(c: Checker, text: str, operations: int) -> None:
                 f"balloon: frames given back stay level ({min(gave)}..{max(gave)}): no leak")
 
 
+NEW_DOMAIN_OPS = ("save-restore", "migrate", "migrate-live")
+XL_STEPS = re.compile(r"^\d+-(save|checkpoint|migrate|migrate-live|migrate-killed)-\w+\.log$")
+
+
+def check_suspend_requests(c: Checker, results: pathlib.Path, text: str, ops: list) -> None:
+    """Every suspend was asked for on the suspend event channel: the guest
+    published a port at boot and after each resume into a new domain, saw
+    one request per operation on it, and xl (-vvv) says it notified it."""
+    published = len(re.findall(r"^suspend: event channel \d+ published in "
+                               r"device/suspend/event-channel$", text, re.M))
+    new_domains = sum(1 for _, op, _, _ in ops if op in NEW_DOMAIN_OPS)
+    c.check(ops and published == 1 + new_domains,
+            f"suspend event channel published {published} times (boot + {new_domains} new "
+            "domains)")
+    by_channel = len(re.findall(r"^torpor: suspend requested on the suspend event channel "
+                                r"\(port \d+\)$", text, re.M))
+    by_xenstore = len(re.findall(r"^torpor: shutdown requested: suspend$", text, re.M))
+    c.check(ops and by_channel == len(ops) and by_xenstore == 0,
+            f"{by_channel} suspend requests on the event channel, {by_xenstore} through "
+            f"control/shutdown, for {len(ops)} operations")
+    logs = sorted(p for p in (results / "steps").glob("*.log") if XL_STEPS.match(p.name)) \
+        if (results / "steps").is_dir() else []
+    xl_texts = [read_text(p) for p in logs]
+    via_channel = sum("issuing PV suspend request via event channel" in t for t in xl_texts)
+    via_xenbus = sum("suspend request via XenBus control node" in t for t in xl_texts)
+    c.check(logs and len(logs) == len(ops) and via_channel == len(logs) and via_xenbus == 0,
+            f"xl logs of {len(logs)} operations: {via_channel} notified the event channel, "
+            f"{via_xenbus} wrote control/shutdown")
+
+
 def check(c: Checker, results: pathlib.Path) -> None:
     c.check_scenario_ran(results)
     steps = read_steps(results)
@@ -125,6 +155,7 @@ def check(c: Checker, results: pathlib.Path) -> None:
     net_failed = re.findall(r"^net: self-test .*FAIL.*$", text, re.M)
     c.check(not net_failed, f"no network self-test failed{': ' + net_failed[0] if net_failed else ''}")
     check_balloon(c, text, len(ops))
+    check_suspend_requests(c, results, text, ops)
     # The save image carries only what the guest uses (memory = 64 MiB here).
     images = [int(r[1]) for r in read_tsv(results / "images.tsv", 2)]
     saves = sum(1 for _, op, _, _ in ops if op == "save-restore")

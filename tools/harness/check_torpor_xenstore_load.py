@@ -118,6 +118,14 @@ def main() -> int:
                                   text, re.M)
     c.check(bool(failures) and max(failures) == 0 and not request_failures,
             f"no xenstore request failed ({request_failures[:3] or 'none'})")
+    # With suspend_evtchn=off every request comes through control/shutdown.
+    by_xenstore = len(re.findall(r"^torpor: shutdown requested: suspend$", text, re.M))
+    by_channel = len(re.findall(r"^torpor: suspend requested on the suspend event channel", text,
+                                re.M))
+    c.check(re.search(r"^suspend: suspend event channel off", text, re.M) and
+            by_xenstore == len(ops) > 0 and by_channel == 0,
+            f"suspend_evtchn=off: {by_xenstore} requests through control/shutdown for "
+            f"{len(ops)} operations, {by_channel} on the event channel")
     c.check("PANIC" not in text, "no panic")
     if quiesce_us:
         print(f"  quiesce (xenstore step) us: {quiesce_us}; at the freeze (requests, "

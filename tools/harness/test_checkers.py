@@ -171,11 +171,19 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
         f"{k}\t{op}\t{c}\t0\n" for k, (op, c, _) in enumerate(SUSPEND_OPS, 1)))
     write(d / "op_count", f"{len(SUSPEND_OPS)}\n")
     write(d / "images.tsv", "k\tbytes\n1\t4341632\n")
+    # xl -vvv's log of each operation (restore has none of its own).
+    for n, step in enumerate(("save-0", "checkpoint-0", "migrate-0", "migrate-live-0",
+                              "migrate-killed-0")):
+        write(d / f"steps/{n + 3:02d}-{step}.log",
+              "libxl: debug: libxl_dom_suspend.c:187:domain_suspend_callback_common: Domain 6:"
+              "issuing PV suspend request via event channel\n")
 
-    logs = {"s": Console().boot(6, vcpus=4).say("smp self-test done", "demo: running")}
+    published = "suspend: event channel 9 published in device/suspend/event-channel"
+    logs = {"s": Console().boot(6, vcpus=4).say(published, "smp self-test done", "demo: running")}
     current = logs["s"].beats(12)
     for k, (op, cancelled, where) in enumerate(SUSPEND_OPS, 1):
-        current.say("torpor: shutdown requested: suspend", f"app: suspending (#{k}) at mono_ns={current.mono}")
+        current.say("torpor: suspend requested on the suspend event channel (port 9)",
+                    f"app: suspending (#{k}) at mono_ns={current.mono}")
         current.wait(0.5)
         if not cancelled:  # a new domain: its console log is opened afresh
             nxt = logs.setdefault(where, Console())
@@ -195,6 +203,8 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             f"resume #{k} path (us): remap=960 events=661 cpus=4406 devices=27984 total=48226",
             f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5",
             NET_PASS.replace("at boot", f"after resume #{k}"))
+        if not cancelled:
+            current.say(published)
         current.beats(3).say(f'watch data/ping fired: value="after-{k}"')
         current.beats(3).say(f'console: echo "echo-{k}"').beats(3)
     current.say("torpor: shutdown requested: poweroff")
@@ -246,7 +256,31 @@ def build_bench(d: pathlib.Path) -> None:
     write(d / "console-linux-1.log", log.text())
 
 
+def build_torpor_remus(d: pathlib.Path, checkpoints: int = 70) -> None:
+    write(d / "rc", "0\n")
+    write_steps(d, ("create", "ready", "published", "remus", "still-running", "ping", "watched",
+                    "type", "echoed", "shutdown"))
+    write(d / "remus.log", "libxl: debug: Domain 7:issuing PV suspend request via event channel\n"
+          * checkpoints + "libxl: error: Backup failed? resuming domain at primary\n")
+    write(d / "remus.rc", "1\n")
+    log = Console().boot(7, vcpus=4).say(
+        "suspend: event channel 9 published in device/suspend/event-channel", "demo: running")
+    log.beats(12)
+    for k in range(1, checkpoints + 1):
+        log.say("torpor: suspend requested on the suspend event channel (port 9)",
+                f"app: suspending (#{k}) at mono_ns={log.mono}").wait(0.05).say(
+            f"app: resumed (#{k}) cancelled=1 downtime_ms=12 mono_ns={log.mono} "
+            "checksum=56eb1709701efe29 unchanged",
+            f"suspend #{k}: cancelled (hypercall returned 1), downtime 12 ms",
+            f"suspend #{k} path (us): app=2132 xenstore=75 devices=348 cpus=822 total=3438")
+        log.beats(1)
+    log.beats(12).say('watch data/ping fired: value="after-remus"').beats(2)
+    log.say('console: echo "echo-after-remus"').beats(3).say("torpor: shutdown requested: poweroff")
+    write(d / "console/guest-r.log", log.text())
+
+
 BUILDERS = {
+    "torpor-remus": build_torpor_remus,
     "torpor-boot": build_torpor_boot,
     "torpor-core": build_torpor_core,
     "torpor-smp": build_torpor_smp,
@@ -448,9 +482,30 @@ FAULTS = {
                                                  "net: self-test after resume #2 FAIL: http GET /: "
                                                  "no complete response (0 bytes, errno 11)\n[2026-11-28 "
                                                  "07:27:00] net: self-test after resume #2 PASS:")),
+        ("a suspend asked for through control/shutdown",
+         edit_logs("torpor: suspend requested on the suspend event channel (port 9)\n"
+                   "[2026-11-28 07:26:2", "torpor: shutdown requested: suspend\n"
+                   "[2026-11-28 07:26:2")),
+        ("no port published after a new domain", drop_lines("event channel 9 published")),
+        ("xl wrote control/shutdown", lambda d: write(
+            d / "steps/04-checkpoint-0.log", "libxl: debug: Domain 6:issuing PV suspend request "
+            "via XenBus control node\n")),
         ("op_count missing (scenario did not reach its end)", replace_file("op_count", None)),
         ("no save image recorded", replace_file("images.tsv", "k\tbytes\n")),
         ("ops.tsv empty", replace_file("ops.tsv", "k\top\tcancelled\trc\n"))],
+    "torpor-remus": TORPOR_FAULTS + [
+        ("too few checkpoints", lambda d: build_torpor_remus(d, checkpoints=20)),
+        ("a checkpoint resumed in a new domain", edit_logs(
+            "suspend #5: cancelled (hypercall returned 1)",
+            "suspend #5: resumed in a new domain (hypercall returned 0)")),
+        ("a checkpoint asked for through control/shutdown", edit_logs(
+            "torpor: suspend requested on the suspend event channel (port 9)\n"
+            "[2026-11-28 07:26:3", "torpor: shutdown requested: suspend\n[2026-11-28 07:26:3")),
+        ("xl wrote control/shutdown", replace_file(
+            "remus.log", "libxl: debug: issuing PV suspend request via XenBus control node\n")),
+        ("the guest stopped after the backup failed", drop_lines('"echo-after-remus"')),
+        ("a checkpoint lost", drop_lines("suspend #33: cancelled")),
+    ],
     "linux-baseline": [
         ("a tick repeated", edit_logs("linux-baseline tick 30\n", "linux-baseline tick 30\n"
                                       "[2026-11-28 07:26:23] linux-baseline tick 30\n"))],

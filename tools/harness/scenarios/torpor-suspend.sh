@@ -35,15 +35,15 @@ after_op() {
 }
 
 save_restore() {
-  step "save-$1" 120 xl save $NAME /tmp/$NAME.img; local rc=$?
+  step "save-$1" 120 xl -vvv save $NAME /tmp/$NAME.img; local rc=$?
   printf '%s\t%s\n' "$((k + 1))" "$(wc -c < /tmp/$NAME.img 2>/dev/null || echo 0)" >> "$RESULTS/images.tsv"
   step "restore-$1" 120 xl restore /tmp/$NAME.img; rc=$((rc + $?))
   rm -f /tmp/$NAME.img
   after_op save-restore 0 $rc
 }
-checkpoint() { step "checkpoint-$1" 120 xl save -c $NAME /tmp/$NAME.chk; local rc=$?; rm -f /tmp/$NAME.chk; after_op save-c 1 $rc; }
-migrate() { step "migrate-$1" 180 xl migrate -s "" $NAME "xl migrate-receive"; after_op migrate 0 $?; }
-migrate_live() { step "migrate-live-$1" 180 xl migrate --live -s "" $NAME "xl migrate-receive"; after_op migrate-live 0 $?; }
+checkpoint() { step "checkpoint-$1" 120 xl -vvv save -c $NAME /tmp/$NAME.chk; local rc=$?; rm -f /tmp/$NAME.chk; after_op save-c 1 $rc; }
+migrate() { step "migrate-$1" 180 xl -vvv migrate -s "" $NAME "xl migrate-receive"; after_op migrate 0 $?; }
+migrate_live() { step "migrate-live-$1" 180 xl -vvv migrate --live -s "" $NAME "xl migrate-receive"; after_op migrate-live 0 $?; }
 
 # A receiver that is frozen the moment the guest starts suspending (its app
 # bumps data/suspend-count) and then killed, before it can acknowledge the
@@ -68,7 +68,7 @@ exec xl migrate-receive
 RCV
 failed_migration() {
   local dom; dom=$(domid $NAME)
-  step "migrate-killed-$1" 180 xl migrate --live -s "" $NAME "sh /tmp/dying-receiver.sh $dom $((k + 1))"
+  step "migrate-killed-$1" 180 xl -vvv migrate --live -s "" $NAME "sh /tmp/dying-receiver.sh $dom $((k + 1))"
   local rc=$?  # expected non-zero
   step "still-running-$1" 30 running_or_blocked $NAME 10
   after_op migrate-killed 1 $(( rc == 0 ))

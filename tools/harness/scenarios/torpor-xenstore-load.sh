@@ -1,5 +1,5 @@
 # dom0 scenario: xenstore under load across suspends. torpor with 4 vCPUs and
-# extra="demo=xsload" (every vCPU keeps xenstore requests and transactions in
+# extra="demo=xsload suspend_evtchn=off" (every vCPU keeps xenstore requests and transactions in
 # flight; a watch on data/load counts events) while $WRITERS dom0 loops rewrite
 # data/load and keys below it as fast as they can, with no pause, through
 # xl save + xl restore, xl save -c and xl migrate --live. The writers follow the domain to its new id
@@ -18,7 +18,7 @@ name = "$NAME"
 kernel = "/payload/torpor.elf"
 memory = 64
 vcpus = 4
-extra = "demo=xsload"
+extra = "demo=xsload suspend_evtchn=off"
 on_crash = "preserve"
 CFG
 printf 'k\top\tcancelled\trc\n' > "$RESULTS/ops.tsv"

@@ -1,0 +1,56 @@
+# dom0 scenario: continuous checkpointing. torpor with 4 vCPUs under
+# `xl remus -F -b -n -d -i 100` (unsafe blackhole: every checkpoint goes to
+# /dev/null, no network buffering, no disk replication; xl wants a host even
+# with -b) for $REMUS_SECONDS, asked for each checkpoint on the suspend event
+# channel. Checkpointing then ends the way a failed backup ends it: the save
+# helper dies and libxl resumes the primary. The guest must carry on: a watch
+# and a console line after it, then a clean shutdown. Record: remus.log (xl
+# -vvv), remus.rc, remus_window (guest heartbeat numbers before and after).
+. /harness/lib.sh
+
+NAME=r
+REMUS_SECONDS=${REMUS_SECONDS:-60}
+cat > /tmp/$NAME.cfg <<CFG
+type = "pv"
+name = "$NAME"
+kernel = "/payload/torpor.elf"
+memory = 64
+vcpus = 4
+on_crash = "preserve"
+CFG
+
+step create 60 xl create /tmp/$NAME.cfg || exit 1
+step ready 240 wait_console $NAME 'demo: running' 240 || exit 1
+step published 30 wait_console $NAME 'suspend: event channel [0-9]+ published' 30
+
+# remus_run: xl remus in the background for REMUS_SECONDS, then kill the save
+# helper (a failed backup) and wait for xl to give up.
+remus_run() {
+  ( xl -vvv remus -F -b -n -d -i 100 $NAME localhost > "$RESULTS/remus.log" 2>&1
+    echo $? > "$RESULTS/remus.rc" ) &
+  local xl_pid=$! end
+  sleep "$REMUS_SECONDS"
+  echo "killing libxl-save-helper: $(pidof libxl-save-helper)"
+  # shellcheck disable=SC2046
+  kill -9 $(pidof libxl-save-helper) 2>/dev/null
+  end=$(($(now_ms) + 60000))
+  while kill -0 $xl_pid 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do sleep 0.5; done
+  if kill -0 $xl_pid 2>/dev/null; then
+    echo "xl remus still running 60 s after its helper died; killing it"
+    _killtree $xl_pid
+    return 1
+  fi
+  echo "xl remus exited rc=$(cat "$RESULTS/remus.rc" 2>/dev/null)"
+}
+step remus $((REMUS_SECONDS + 90)) remus_run
+
+# A checkpoint that was cut short by the kill can leave the domain suspended
+# for good (see the notes): that is the toolstack's, and the checker says so.
+step still-running 30 running_or_blocked $NAME 20
+dom=$(domid $NAME)
+step ping 20 xenstore-write "/local/domain/$dom/data/ping" "after-remus"
+step watched 30 wait_console $NAME 'watch data/ping fired: value="after-remus"' 30
+tty=$(xenstore-read "/local/domain/$dom/console/tty")
+step type 20 sh -c "printf 'echo-after-remus\n' > $tty"
+step echoed 30 wait_console $NAME 'console: echo "echo-after-remus"' 30
+step shutdown 60 xl shutdown -w $NAME
