@@ -114,6 +114,11 @@ def build_torpor_boot(d: pathlib.Path) -> None:
     write(d / "console/guest-torpor.log", log.text())
 
 
+NET_LISTENING = ("net: echo listening on port 7", "net: http listening on port 80")
+NET_PASS = ("net: self-test at boot PASS: 4 concurrent echo connections (11000 bytes checked), "
+            "http 200/404/400/400 on 4 more, over loopback in 180 ms")
+
+
 def build_torpor_core(d: pathlib.Path) -> None:
     write(d / "rc", "0\n")
     write(d / "domid", "2\n")
@@ -124,13 +129,14 @@ def build_torpor_core(d: pathlib.Path) -> None:
     write_steps(d, ("create", "ready", "ping", "ping_seen", "console_input", "console_echo",
                     "invalidate", "stale_wait", "unknown_request", "unknown_logged", "reboot",
                     "rebooted", "ready_again", "shutdown", "gone"))
-    log = Console().boot(2).say("demo: running").beats(30)
+    log = Console().boot(2).say(*NET_LISTENING, "demo: running").beats(3).say(NET_PASS).beats(27)
     log.say('watch data/ping fired: value="hello"').beats(10)
     log.say('console: echo "hello torpor"', 'console: echo "invalidate-event"',
             "console: invalidated port 5: none", 'event-wait: port 5 returned "stale handle"')
     log.beats(10).say('torpor: unknown shutdown request "frobnicate" ignored').beats(10)
     log.say("torpor: shutdown requested: reboot").wait(2)
-    log.boot(3).say("demo: running").beats(5).say("torpor: shutdown requested: poweroff")
+    log.boot(3).say(*NET_LISTENING, "demo: running").beats(5)
+    log.say("torpor: shutdown requested: poweroff")
     write(d / "console/guest-core.log", log.text())
 
 
@@ -219,7 +225,8 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5",
             f"blk: after resume #{k} ({'cancelled' if cancelled else 'new domain'}): {acked + 27} "
             f"submitted, {acked + 3} written, {acked} acknowledged, 20 on the ring, "
-            f"{reissued} re-issued in all")
+            f"{reissued} re-issued in all",
+            NET_PASS.replace("at boot", f"after resume #{k}"))
         if not cancelled:
             current.say(published)
             connects += 1
@@ -514,6 +521,15 @@ FAULTS = {
         ("a heartbeat lost", drop_lines("] heartbeat 7 ")),
         ("empty heartbeat window", replace_file("heartbeat_window", "0 0 0\n")),
         ("heartbeat window missing", replace_file("heartbeat_window", None)),
+        ("network self-test line missing", drop_lines("net: self-test at boot PASS")),
+        ("network self-test failed", edit_logs(NET_PASS, "net: self-test at boot FAIL: echo "
+                                               "connection 2 round 0: byte 7 is 0x1, sent 0x2")),
+        ("a self-test after a resume failed", edit_logs(
+            "torpor: shutdown requested: poweroff", "net: self-test after resume #1 FAIL: "
+            "cannot connect to 127.0.0.1:7 (errno 113)\n[2026-11-28 07:27:00] torpor: shutdown "
+            "requested: poweroff")),
+        ("http server never listened", drop_lines("net: http listening on port 80")),
+        ("echo server never listened", drop_lines("net: echo listening on port 7")),
     ] + CLOCK_FAULTS,
     "torpor-smp": TORPOR_FAULTS + [
         ("vcpus=2 domain logged no counters", lambda d: write(
@@ -526,6 +542,11 @@ FAULTS = {
                                             "timed_out\n[2026-11-28 07:27:00] suspend #2 path (us)")),
         ("a cancel reported as a new domain", edit_logs("suspend #2: cancelled (hypercall returned 1)",
                                                         "suspend #2: resumed in a new domain (hypercall returned 0)")),
+        ("no network self-test after resume #3", drop_lines("net: self-test after resume #3 ")),
+        ("a network self-test failed", edit_logs("net: self-test after resume #2 PASS:",
+                                                 "net: self-test after resume #2 FAIL: http GET /: "
+                                                 "no complete response (0 bytes, errno 11)\n[2026-11-28 "
+                                                 "07:27:00] net: self-test after resume #2 PASS:")),
         ("a suspend asked for through control/shutdown",
          edit_logs("torpor: suspend requested on the suspend event channel (port 9)\n"
                    "[2026-11-28 07:26:2", "torpor: shutdown requested: suspend\n"
