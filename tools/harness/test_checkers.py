@@ -73,7 +73,9 @@ class Console:
         self.say(f"torpor {VERSION}: booted on Xen 4.17 as domain {domid}, nr_pages={pages} "
                  f"({pages // 256} MiB), free_pages={pages - 176}, vcpus={vcpus} of {maxvcpus or vcpus}",
                  "grant table: 4 frames, 2048 refs; self-test ok",
-                 "balloon: suspend-time balloon on",
+                 "memory: free memory lives in Xen: gave 14336 frames (56 MiB) back at boot; 28 of "
+                 "29 2 MiB regions empty, 1190 frames free in reserve, holding 2048 frames (8 MiB)",
+                 "memory: target 65536 KiB: gave back 0 frames, holding 2048 frames (8192 KiB)",
                  "libc: errno is per thread",
                  "suspend: ready (toolstack multiprocessor suspend: 1)",
                  "torpor: ready (boot took 50568 us from kernel entry: memory=20209 devices=1810 "
@@ -183,12 +185,8 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             nxt = logs.setdefault(where, Console())
             nxt.t, nxt.mono, nxt.beat = current.t, current.mono, current.beat
             current = nxt.say("Logfile Opened")
-        current.say("balloon: gave 15359 frames (59 MiB; 29 whole 2 MiB regions, 29 of them as one "
-                    "extent) back to Xen for the suspend (unmap 6709 us, decrease_reservation 23954 us)")
         current.beats(1).say(
             f"app: timer armed before suspend {k} fired at or after its deadline (late by 21 ms)",
-            "balloon: 15359 frames back (0 adopted, 15359 populated; 29 whole 2 MiB regions, 29 of "
-            "them as one extent; populate_physmap 3018 us, map 16044 us)",
             f"app: resumed (#{k}) cancelled={cancelled} downtime_ms=500 mono_ns={current.mono} "
             "checksum=56eb1709701efe29 unchanged",
             f"suspend #{k}: {'cancelled' if cancelled else 'resumed in a new domain'} "
