@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apps/demo/memory_load.h"
 #include "apps/demo/smp_selftest.h"
 #include "apps/demo/suspend_hooks.h"
 #include "apps/demo/xenstore_load.h"
@@ -127,7 +128,10 @@ void app_main() {
     // demo=xsload: xenstore kept busy from every vCPU (torpor-xenstore-load).
     bool xsload = boot_options::is_set_to("demo", "xsload");
     if (xsload) demo::start_xenstore_load();
-    demo::run_smp_selftest(xsload || boot_options::is_set_to("demo", "quiet")
+    // demo=memload: malloc and free in a loop (torpor-memory).
+    bool memload = boot_options::is_set_to("demo", "memload");
+    if (memload) demo::start_memory_load();
+    demo::run_smp_selftest(xsload || memload || boot_options::is_set_to("demo", "quiet")
                                ? demo::Workload::quiet
                                : demo::Workload::selftest);
     printf("demo: running\n");
