@@ -112,9 +112,11 @@ set(kernel_sources
   kernel/grant/grant_self_test.cpp
   kernel/mm/balloon.cpp
   kernel/mm/guarded_stack.cpp
+  kernel/mm/memory_target.cpp
   kernel/mm/heap.cpp
   kernel/mm/page_allocator.cpp
-  kernel/mm/release_units.cpp
+  kernel/mm/backed_regions.cpp
+  kernel/mm/xen_regions.cpp
   kernel/sched/scheduler.cpp
   kernel/smp/cpu_suspend.cpp
   kernel/smp/cross_call.cpp
@@ -152,6 +154,7 @@ set(kernel_sources
   main/blkfront_devices.cpp
   main/boot.cpp
   main/kernel_main.cpp
+  main/memory_target_watch.cpp
   main/panic_test.cpp
   main/shutdown_control.cpp
   main/suspend_event_channel.cpp

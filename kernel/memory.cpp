@@ -4,6 +4,8 @@
 #include "arch/x86_64/layout.h"
 #include "base/log.h"
 #include "base/spinlock.h"
+#include "kernel/mm/backed_regions.h"
+#include "kernel/mm/xen_regions.h"
 #include "xen/event_mask.h"
 #include "xen/p2m.h"
 
@@ -42,30 +44,93 @@ unsigned long first_pfn_after_bootstrap(const start_info& si) {
 
 namespace {
 Spinlock allocator_lock;
+BackedRegions backing;
+XenRegions xen_regions;
+bool on_demand = false;           // free memory lives in Xen (see memory.h)
+size_t refusals = 0;              // allocations Xen could not back
+
+// Beyond this many free frames whole free regions go back to Xen; below the
+// low mark the next regions are populated ahead of need, a batch at a time.
+constexpr size_t kReserveFrames = 1024;  // 4 MiB
+constexpr size_t kLowFrames = 256;
+constexpr size_t kAheadRegions = 2;
+constexpr size_t kRegion = BackedRegions::kFrames;
+
+void note_refusal(const char* what, size_t frames) {
+    size_t n = __atomic_add_fetch(&refusals, 1, __ATOMIC_RELAXED);
+    if (n <= 8 || n % 256 == 0)
+        klog("memory: Xen has no memory for %s of %zu frames (refusal #%zu, holding %lu of at "
+             "most %lu frames): the allocation fails", what, frames, n, held_frames(),
+             frame_limit());
+}
+
+// With the allocator lock held. Over the target (xl mem-set down while the
+// memory was in use) no reserve is kept: every region that becomes free goes.
+size_t keep_free() {
+    return backing.held_frames() > backing.limit() ? 0 : kReserveFrames;
+}
+
+// With the allocator lock held.
+void populate_ahead() {
+    if (on_demand && allocator.free_count() < kLowFrames) (void)backing.populate(kAheadRegions);
+}
 }  // namespace
 
 ErrorOr<unsigned long> allocate_frames(size_t count) {
-    xen::EventMaskGuard masked;
-    LockGuard guard(allocator_lock);
-    return allocator.allocate_run(count);
+    ErrorOr<unsigned long> got = Error::out_of_memory;
+    {
+        xen::EventMaskGuard masked;
+        LockGuard guard(allocator_lock);
+        got = allocator.allocate_run(count);
+        // Populate until the run fits: regions are taken highest first, so
+        // the new ones are next to each other.
+        for (size_t tries = 0; got.is_error() && on_demand && tries < 8; ++tries) {
+            if (backing.populate((count + kRegion - 1) / kRegion + kAheadRegions - 1) == 0) break;
+            got = allocator.allocate_run(count);
+        }
+        if (!got.is_error()) populate_ahead();
+    }
+    if (got.is_error() && on_demand) note_refusal("a run", count);
+    return got;
 }
 
 Error free_frames(unsigned long first, size_t count) {
     xen::EventMaskGuard masked;
     LockGuard guard(allocator_lock);
-    return allocator.free(first, count);
+    Error e = allocator.free(first, count);
+    if (e == Error::none && on_demand) (void)backing.give_back_around(first, count, keep_free());
+    return e;
 }
 
 ErrorOr<uintptr_t> grow_heap(ptrdiff_t delta) {
-    xen::EventMaskGuard masked;
-    LockGuard guard(allocator_lock);
-    return c_heap.grow(delta);
-}
-
-size_t take_free_frames(unsigned long lowest, unsigned long* out, size_t max) {
-    xen::EventMaskGuard masked;
-    LockGuard guard(allocator_lock);
-    return allocator.take_free_frames(lowest, out, max);
+    ErrorOr<uintptr_t> got = Error::out_of_memory;
+    size_t pages = 0;
+    {
+        xen::EventMaskGuard masked;
+        LockGuard guard(allocator_lock);
+        uintptr_t committed_end = arch::virt_of_pfn(allocator.first_frame()) + c_heap.committed_bytes();
+        uintptr_t wanted = c_heap.break_address() + size_t(delta);
+        if (on_demand && delta > 0 && wanted > committed_end && wanted > c_heap.break_address()) {
+            pages = (wanted - committed_end + arch::kPageSize - 1) / arch::kPageSize;
+            unsigned long frame = allocator.first_frame() + c_heap.committed_bytes() / arch::kPageSize;
+            if (backing.populate_range(frame, pages) != Error::none) {
+                got = Error::out_of_memory;
+            } else {
+                got = c_heap.grow(delta);
+            }
+        } else {
+            size_t committed = c_heap.committed_bytes();
+            got = c_heap.grow(delta);
+            if (on_demand && c_heap.committed_bytes() < committed) {  // trimmed
+                unsigned long from = allocator.first_frame() + c_heap.committed_bytes() / arch::kPageSize;
+                (void)backing.give_back_around(
+                    from, (committed - c_heap.committed_bytes()) / arch::kPageSize, keep_free());
+            }
+        }
+        if (!got.is_error()) populate_ahead();
+    }
+    if (got.is_error() && pages) note_refusal("the heap", pages);
+    return got;
 }
 
 size_t free_frame_count() {
@@ -74,12 +139,52 @@ size_t free_frame_count() {
     return allocator.free_count();
 }
 
-unsigned long heap_end_frame() {
+OnDemandReport start_on_demand(unsigned long held) {
     xen::EventMaskGuard masked;
     LockGuard guard(allocator_lock);
-    return allocator.first_frame() + c_heap.committed_bytes() / arch::kPageSize;
+    backing.init(allocator, xen_regions, held);
+    on_demand = true;
+    size_t given = backing.give_back_free(kReserveFrames);
+    return {given, backing.empty_regions(), backing.region_count(), allocator.free_count(),
+            backing.held_frames()};
 }
 
+bool on_demand_enabled() { return on_demand; }
+
+unsigned long held_frames() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    return backing.held_frames();
+}
+
+unsigned long frame_limit() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    return backing.limit();
+}
+
+size_t set_frame_limit(unsigned long frames) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    backing.set_limit(frames);
+    if (!on_demand || backing.held_frames() <= frames) return 0;
+    // Shrink toward the limit: every whole free region may go, reserve or not.
+    size_t given = 0;
+    for (size_t i = backing.region_count(); i-- > 0 && backing.held_frames() > frames;) {
+        size_t one = backing.give_back_around(backing.first_pfn_of(i), 1, 0);
+        given += one;
+    }
+    return given;
+}
+
+size_t after_new_domain(unsigned long held) {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    if (!on_demand) return 0;
+    size_t given = give_back_frames_in_empty_regions(backing);
+    backing.set_held_frames(held > given ? held - given : 0);
+    return given;
+}
 
 ErrorOr<Summary> init(const start_info& si) {
     xen::p2m().init(reinterpret_cast<unsigned long*>(si.mfn_list), si.nr_pages);

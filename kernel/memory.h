@@ -23,9 +23,28 @@ ErrorOr<unsigned long> allocate_frames(size_t count);
 Error free_frames(unsigned long first, size_t count);
 ErrorOr<uintptr_t> grow_heap(ptrdiff_t delta);
 size_t free_frame_count();
-// Takes up to `max` free frames at or above `lowest` (highest first) in one pass.
-size_t take_free_frames(unsigned long lowest, unsigned long* out, size_t max);
-// The lowest frame the heap has not claimed yet (it grows upwards from there).
-unsigned long heap_end_frame();
+
+// Free memory lives in Xen (kernel/mm/backed_regions.h): from start_on_demand
+// on, whole free 2 MiB regions beyond a 4 MiB reserve go back to Xen (at once,
+// and whenever a free makes one whole), and allocate_frames / grow_heap
+// populate regions when they need them (out_of_memory when Xen refuses or the
+// limit is reached). `held`: the frames Xen counts against us now.
+struct OnDemandReport {
+    size_t given_frames;     // given back now
+    size_t empty_regions, regions;
+    size_t free_frames;      // still free in the allocator (the reserve)
+    unsigned long held_frames;
+};
+OnDemandReport start_on_demand(unsigned long held);
+bool on_demand_enabled();
+unsigned long held_frames();
+unsigned long frame_limit();  // BackedRegions::kNoLimit: none
+// The most frames we may hold (xl mem-set's memory/target). Gives back whole
+// free regions, reserve included, until we hold no more; returns frames given
+// back (the caller logs what could not go).
+size_t set_frame_limit(unsigned long frames);
+// After a resume into a new domain: frames the toolstack backed in empty
+// regions go back; `held` is what Xen counts now. Returns frames given back.
+size_t after_new_domain(unsigned long held);
 
 }  // namespace torpor::memory

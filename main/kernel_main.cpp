@@ -17,6 +17,7 @@
 #include "kernel/time/clock.h"
 #include "kernel/version.h"
 #include "main/blkfront_devices.h"
+#include "main/memory_target_watch.h"
 #include "main/panic_test.h"
 #include "main/shutdown_control.h"
 #include "main/suspend_event_channel.h"
@@ -83,6 +84,8 @@ void kernel_main(const BootReport& boot) {
         klog("p2m: not published (%s): save and migration will fail", error_name(e));
     if (Error e = balloon::init(); e != Error::none)
         klog("balloon: not available: %s", error_name(e));
+    if (Error e = memory_target_watch::start(); e != Error::none && e != Error::not_supported)
+        klog("memory: cannot watch memory/target (xl mem-set): %s", error_name(e));
     shutdown_control::set_suspend_handler(suspend::suspend_now);
     if (Error e = suspend::init(boot.si); e != Error::none)
         klog("suspend: not available: %s", error_name(e));

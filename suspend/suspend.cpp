@@ -39,7 +39,7 @@ void format_steps(char* out, size_t size, const StepTime* steps, unsigned count)
     if (n < int(size)) snprintf(out + n, size - size_t(n), " total=%llu", (unsigned long long)(total / 1000));
 }
 
-// Nothing on the way down or back up (the balloon rewriting tables, the
+// Nothing on the way down or back up (the memory code hooking tables, the
 // toolstack rebuilding them) may map a stack's guard page again.
 unsigned verify_stack_guards() {
     unsigned checked = 0;

@@ -10,7 +10,7 @@
 // step leaves a guest that cannot work, so the resume stops there and the
 // report says `fatal` (the caller panics naming the step). A failed devices
 // step is not fatal: each driver contains its own failure (the console marks
-// itself broken, the balloon runs with what it got back) and reports it.
+// itself broken, the memory hook carries on with what it holds) and reports it.
 #pragma once
 #include <stdint.h>
 

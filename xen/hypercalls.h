@@ -126,6 +126,13 @@ inline long memory_op(unsigned cmd, void* arg) {
     return arch::raw_hypercall<__HYPERVISOR_memory_op>(cmd, as_arg(arg));
 }
 
+// Frames Xen counts against our domain (its tot_pages; xen/memory.h
+// XENMEM_current_reservation takes a domid_t).
+inline long current_reservation() {
+    domid_t self = DOMID_SELF;
+    return memory_op(XENMEM_current_reservation, &self);
+}
+
 // XENMEM_{increase,decrease}_reservation and XENMEM_populate_physmap on our own
 // domain: `count` extents of 2^order frames listed in `extents`.
 inline long reservation_op(unsigned cmd, unsigned long* extents, unsigned long count,

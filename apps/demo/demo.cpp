@@ -15,6 +15,7 @@
 #include "apps/demo/blk_workload.h"
 #include "apps/demo/net_selftest.h"
 #include "apps/demo/net_servers.h"
+#include "apps/demo/memory_load.h"
 #include "apps/demo/smp_selftest.h"
 #include "apps/demo/suspend_hooks.h"
 #include "apps/demo/xenstore_load.h"
@@ -137,7 +138,10 @@ void app_main() {
         if (!quiet) demo::run_net_self_test_after_each_resume();
     }
     if (xsload) demo::start_xenstore_load();
-    demo::run_smp_selftest(xsload || quiet
+    // demo=memload: malloc and free in a loop (torpor-memory).
+    bool memload = boot_options::is_set_to("demo", "memload");
+    if (memload) demo::start_memory_load();
+    demo::run_smp_selftest(xsload || memload || quiet
                                ? demo::Workload::quiet
                                : demo::Workload::selftest);
     demo::start_block_workload();  // only with a disk xvda

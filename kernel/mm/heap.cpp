@@ -12,7 +12,15 @@ ErrorOr<uintptr_t> Heap::grow(ptrdiff_t delta) {
     uintptr_t old = brk_;
     if (delta < 0) {
         if (size_t(-delta) > brk_ - base_) return Error::invalid_argument;
-        brk_ -= size_t(-delta);  // frames stay claimed: newlib rarely trims
+        brk_ -= size_t(-delta);
+        // newlib trims in large steps (M_TRIM_THRESHOLD): the whole pages above
+        // the break go back to the allocator (and, whole regions, to Xen).
+        uintptr_t keep_end = base_ + (brk_ - base_ + page_size_ - 1) / page_size_ * page_size_;
+        if (keep_end < committed_end_) {
+            unsigned long frame = allocator_->first_frame() + (keep_end - base_) / page_size_;
+            size_t pages = (committed_end_ - keep_end) / page_size_;
+            if (allocator_->free(frame, pages) == Error::none) committed_end_ = keep_end;
+        }
         return old;
     }
     uintptr_t wanted = brk_ + size_t(delta);

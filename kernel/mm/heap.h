@@ -13,7 +13,8 @@ public:
     // `base` is the address of frame `allocator.first_frame()` in the direct map.
     void init(PageAllocator& allocator, uintptr_t base, size_t page_size);
     // Moves the break by `delta` bytes (may be negative) and returns the old
-    // break, claiming the frames it grows into; out_of_memory leaves it as it was.
+    // break, claiming the frames it grows into (out_of_memory leaves it as it
+    // was) and freeing the whole pages it shrinks out of.
     ErrorOr<uintptr_t> grow(ptrdiff_t delta);
     uintptr_t break_address() const { return brk_; }
     size_t committed_bytes() const { return committed_end_ - base_; }

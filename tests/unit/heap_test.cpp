@@ -57,3 +57,20 @@ TEST(Heap, ShrinksButNotBelowItsBase) {
     EXPECT_EQ(heap.break_address(), kBase + 100);
     EXPECT_TRUE(heap.grow(-101).is_error());
 }
+
+TEST(Heap, ShrinkingGivesTheWholePagesAboveTheBreakBack) {
+    std::vector<uint64_t> bitmap(1);
+    PageAllocator allocator;
+    allocator.init(10, 8, bitmap.data());
+    Heap heap;
+    heap.init(allocator, kBase, kPage);
+    ASSERT_FALSE(heap.grow(5 * kPage).is_error());
+    EXPECT_EQ(allocator.free_count(), 3u);
+    ASSERT_FALSE(heap.grow(-int(3 * kPage) + 10).is_error());  // break inside page 2
+    EXPECT_EQ(heap.committed_bytes(), 3 * kPage);
+    EXPECT_EQ(allocator.free_count(), 5u);
+    EXPECT_TRUE(allocator.is_free(13));
+    EXPECT_FALSE(allocator.is_free(12));
+    ASSERT_FALSE(heap.grow(2 * kPage).is_error());  // claims them again
+    EXPECT_EQ(allocator.free_count(), 3u);
+}

@@ -76,7 +76,9 @@ class Console:
         self.say(f"torpor {VERSION}: booted on Xen 4.17 as domain {domid}, nr_pages={pages} "
                  f"({pages // 256} MiB), free_pages={pages - 176}, vcpus={vcpus} of {maxvcpus or vcpus}",
                  "grant table: 4 frames, 2048 refs; self-test ok",
-                 "balloon: suspend-time balloon on",
+                 "memory: free memory lives in Xen: gave 14336 frames (56 MiB) back at boot; 28 of "
+                 "29 2 MiB regions empty, 1190 frames free in reserve, holding 2048 frames (8 MiB)",
+                 "memory: target 65536 KiB: gave back 0 frames, holding 2048 frames (8192 KiB)",
                  "libc: errno is per thread",
                  "suspend: ready (toolstack multiprocessor suspend: 1)",
                  "torpor: ready (boot took 50568 us from kernel entry: memory=20209 devices=1810 "
@@ -207,15 +209,11 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             nxt = logs.setdefault(where, Console())
             nxt.t, nxt.mono, nxt.beat = current.t, current.mono, current.beat
             current = nxt.say("Logfile Opened")
-        current.say("balloon: gave 15359 frames (59 MiB; 29 whole 2 MiB regions, 29 of them as one "
-                    "extent) back to Xen for the suspend (unmap 6709 us, decrease_reservation 23954 us)")
         if cancelled:
             current.say("blkfront: xvda: suspend cancelled; same ring, 20 requests in flight, "
                         "nothing re-issued")
         current.beats(1).say(
             f"app: timer armed before suspend {k} fired at or after its deadline (late by 21 ms)",
-            "balloon: 15359 frames back (0 adopted, 15359 populated; 29 whole 2 MiB regions, 29 of "
-            "them as one extent; populate_physmap 3018 us, map 16044 us)",
             f"app: resumed (#{k}) cancelled={cancelled} downtime_ms=500 mono_ns={current.mono} "
             "checksum=56eb1709701efe29 unchanged",
             f"suspend #{k}: {'cancelled' if cancelled else 'resumed in a new domain'} "
@@ -312,6 +310,51 @@ def build_torpor_remus(d: pathlib.Path, checkpoints: int = 70) -> None:
     write(d / "console/guest-r.log", log.text())
 
 
+def build_torpor_memory(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    write_steps(d, ("create", "ready", "memload", "list-before", "migrate-live", "resumed",
+                    "memload-after-migrate", "memset-down", "target-down", "null", "memload-down",
+                    "list-down", "memset-up", "target-up", "memload-up", "list-up", "destroy"))
+    for name, text in (("free_mb", "1000"), ("memory_mb", "600"), ("down_mb", "16")):
+        write(d / name, text + "\n")
+    head = "Name                                        ID   Mem VCPUs\tState\tTime(s)\n"
+    for name, mib in (("list-before.txt", 14), ("list-down.txt", 14), ("list-up.txt", 18)):
+        write(d / name, head + f"mem                                         22    {mib}     2     -b----       0.8\n")
+    rounds, chunks = 0, 0
+
+    def reports(log, n, live_kib=16384, nulls=0):
+        nonlocal rounds, chunks
+        for _ in range(n):
+            rounds += 1
+            chunks += 16
+            log.wait(1).say(f"memload: rounds={rounds} chunks={chunks} live_kib={live_kib} "
+                            f"nulls={nulls} corrupt=0")
+    first = Console().say(
+        "Logfile Opened",
+        f"torpor {VERSION}: booted on Xen 4.17 as domain 21, nr_pages=153600 (600 MiB), "
+        "free_pages=152732, vcpus=2 of 2",
+        "memory: free memory lives in Xen: gave 151552 frames (592 MiB) back at boot; 296 of 298 "
+        "2 MiB regions empty, 1121 frames free in reserve, holding 2048 frames (8 MiB)",
+        "memory: target 614400 KiB: gave back 0 frames, holding 2048 frames (8192 KiB)",
+        "demo: running")
+    reports(first, 6)
+    first.say("app: suspending (#1) at mono_ns=1")
+    second = Console(first.t + 1).say(
+        "Logfile Opened", "memory: gave back 3072 frames the toolstack had backed in empty regions",
+        "suspend #1: resumed in a new domain (hypercall returned 0), downtime 769 ms",
+        "app: after resume #1 2 of 2 vcpus advanced: cpu0+5 cpu1+5")
+    reports(second, 4)
+    second.say("memory: target 16384 KiB: gave back 0 frames, holding 4096 frames (16384 KiB)",
+               "memory: Xen has no memory for the heap of 257 frames (refusal #1, holding 4096 of "
+               "at most 4096 frames): the allocation fails",
+               "memload: malloc(1048576) returned NULL (null #1, 6 chunks live)")
+    reports(second, 4, live_kib=6144, nulls=1)
+    second.say("memory: target 614400 KiB: gave back 0 frames, holding 3072 frames (12288 KiB)")
+    reports(second, 4, nulls=1)
+    write(d / "console/guest-mem.log", first.text())
+    write(d / "console/guest-mem--incoming.log", second.text())
+
+
 BUILDERS = {
     "torpor-remus": build_torpor_remus,
     "torpor-boot": build_torpor_boot,
@@ -320,6 +363,7 @@ BUILDERS = {
     "torpor-suspend": build_torpor_suspend,
     "linux-baseline": build_linux_baseline,
     "bench-smoke": build_bench,
+    "torpor-memory": build_torpor_memory,
 }
 
 # --- the serial log and result directories ------------------------------------
@@ -582,6 +626,20 @@ FAULTS = {
         ("the guest stopped after the backup failed", drop_lines('"echo-after-remus"')),
         ("a checkpoint lost", drop_lines("suspend #33: cancelled")),
     ],
+    "torpor-memory": [
+        ("memory = not above half of Xen's free memory", replace_file("free_mb", "1300\n")),
+        ("nothing given back at boot", drop_lines("free memory lives in Xen")),
+        ("xl list above the target after mem-set down", lambda d: write(
+            d / "list-down.txt", "Name ID Mem VCPUs State Time(s)\nmem 22 40 2 -b---- 0.8\n")),
+        ("xl list holds most of memory = before the migration", lambda d: write(
+            d / "list-before.txt", "Name ID Mem VCPUs State Time(s)\nmem 22 590 2 -b---- 0.8\n")),
+        ("no NULL reached the app", drop_lines("returned NULL")),
+        ("a refusal not logged by the kernel", drop_lines("Xen has no memory")),
+        ("a chunk corrupt", edit_logs("nulls=1 corrupt=0", "nulls=1 corrupt=1")),
+        ("the app stopped after the migration", lambda d: (d / "console/guest-mem--incoming.log").unlink()),
+        ("mem-set up not seen", drop_lines("target 614400 KiB")),
+        ("migrate --live failed", lambda d: write_steps(d, ("create", "ready", "migrate-live"),
+                                                        {"migrate-live": 1}))],
     "linux-baseline": [
         ("a tick repeated", edit_logs("linux-baseline tick 30\n", "linux-baseline tick 30\n"
                                       "[2026-11-28 07:26:23] linux-baseline tick 30\n"))],

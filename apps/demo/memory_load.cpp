@@ -1,0 +1,68 @@
+#include "apps/demo/memory_load.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/sched/scheduler.h"
+#include "kernel/time/clock.h"
+
+namespace torpor::demo {
+
+namespace {
+
+constexpr size_t kChunk = 1 << 20;
+constexpr size_t kChunks = 16;
+constexpr uint64_t kGapNs = 50'000'000ull;
+constexpr uint64_t kReportPeriodNs = 1'000'000'000ull;
+constexpr uint64_t kMaxNullsPrinted = 20;
+
+void memory_load(void*) {
+    unsigned char* chunks[kChunks] = {};
+    uint64_t rounds = 0, allocated = 0, nulls = 0, corrupt = 0;
+    uint64_t next_report = clock::monotonic_ns() + kReportPeriodNs;
+    auto tick = [&](size_t live) {
+        sched::this_scheduler().sleep_until(clock::monotonic_ns() + kGapNs);
+        if (clock::monotonic_ns() < next_report) return;
+        next_report += kReportPeriodNs;
+        printf("memload: rounds=%" PRIu64 " chunks=%" PRIu64 " live_kib=%zu nulls=%" PRIu64
+               " corrupt=%" PRIu64 "\n", rounds, allocated, live * (kChunk / 1024), nulls, corrupt);
+    };
+    for (;;) {
+        unsigned char fill = static_cast<unsigned char>(rounds * 7 + 1);
+        size_t live = 0;
+        for (; live < kChunks; ++live) {
+            auto* p = static_cast<unsigned char*>(malloc(kChunk));
+            if (!p) {
+                if (++nulls <= kMaxNullsPrinted)
+                    printf("memload: malloc(%zu) returned NULL (null #%" PRIu64 ", %zu chunks live)\n",
+                           kChunk, nulls, live);
+                break;
+            }
+            memset(p, fill, kChunk);
+            chunks[live] = p;
+            ++allocated;
+            tick(live + 1);
+        }
+        for (size_t i = 0; i < live; ++i) {
+            for (size_t off = 0; off < kChunk; off += 4096)
+                if (chunks[i][off] != fill || chunks[i][kChunk - 1] != fill) {
+                    ++corrupt;
+                    break;
+                }
+        }
+        while (live > 0) free(chunks[--live]);
+        ++rounds;
+        tick(0);
+    }
+}
+
+}  // namespace
+
+void start_memory_load() {
+    Error e = sched::this_scheduler().spawn_detached("memload", memory_load, nullptr);
+    if (e != Error::none) printf("memload: cannot start: %s\n", error_name(e));
+}
+
+}  // namespace torpor::demo
