@@ -130,6 +130,9 @@ set(kernel_sources
   kernel/time/timer_queue.cpp
   kernel/time/timers.cpp
   drivers/console/pv_console.cpp
+  drivers/netfront/addresses.cpp
+  drivers/netfront/netfront.cpp
+  drivers/netfront/netif_glue.cpp
   drivers/netfront/rx_ring.cpp
   drivers/netfront/tx_ring.cpp
   drivers/xenbus/frontend.cpp
@@ -148,6 +151,8 @@ set(kernel_sources
   suspend/xen_steps.cpp
   main/boot.cpp
   main/kernel_main.cpp
+  main/network.cpp
+  main/vif_device.cpp
   main/panic_test.cpp
   main/shutdown_control.cpp
   main/suspend_event_channel.cpp
