@@ -8,6 +8,11 @@
 HARNESS_DIR=/harness
 XEN_CONSOLE_LOGS=/var/log/xen/console
 export RESULTS HARNESS_DIR
+# The guests' network: a bridge in dom0 that libxl's vif-bridge plugs each vif
+# into (see net_bridge_up); guests use addresses in $NET_PREFIX.0/24.
+NET_BRIDGE=xenbr0
+NET_PREFIX=10.77.0
+NET_DOM0_IP=$NET_PREFIX.1
 
 # say MSG...: progress line for the host (also lands in serial.log).
 say() { echo "@@harness $*"; }
@@ -172,4 +177,21 @@ run_scenario() {
   collect_xen_logs "$dir"
   say "scenario $name rc=$rc ms=$(($(now_ms) - start))"
   return "$rc"
+}
+
+# net_bridge_up: the bridge with dom0's address (run once by /init, after the
+# bridge and xen-netback modules are loaded). STP off and no forward delay: a
+# vif forwards the moment it is plugged (after every restore and migration).
+# Its MAC is fixed so that it never takes a vif's (fe:ff:ff:ff:ff:ff).
+net_bridge_up() {
+  ip link set lo up &&
+    brctl addbr "$NET_BRIDGE" && brctl stp "$NET_BRIDGE" off && brctl setfd "$NET_BRIDGE" 0 &&
+    ip link set "$NET_BRIDGE" address 00:16:3e:77:00:01 &&
+    ip addr add "$NET_DOM0_IP/24" dev "$NET_BRIDGE" && ip link set "$NET_BRIDGE" up
+}
+
+# vif_line MAC [IP]: the xl config line giving a guest one vif on the bridge
+# (IP: the backend's `ip` key, which a guest may read as its address).
+vif_line() {
+  echo "vif = [ \"bridge=$NET_BRIDGE,mac=$1${2:+,ip=$2}\" ]"
 }

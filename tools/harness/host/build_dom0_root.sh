@@ -9,7 +9,8 @@ HOST=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HOST/common.sh"
 
 root=$1 xen=$2 mods=$3 vmlinux=$4 guest_cpio=$5
-MODULES=(xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc virtio_pci virtio_blk)
+MODULES=(xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc virtio_pci virtio_blk
+  llc stp bridge xen-netback)
 XEN_BINS=(xl libxl-save-helper xenstored xenconsoled xenconsole xen-init-dom0
   xenstore-control lsevtchn xenctx xen-diag readnotes)
 MA=usr/lib/x86_64-linux-gnu
@@ -28,12 +29,15 @@ for b in "${XEN_BINS[@]}"; do cp "$xen/usr/lib/xen-4.17/bin/$b" "$root/usr/lib/x
 for f in "$xen"/usr/bin/xenstore*; do [ -L "$f" ] || cp "$f" "$root/usr/bin/"; done
 cp -a "$xen/$MA"/. "$root/$MA/"
 cp "$xen/etc/xen/xl.conf" "$root/etc/xen/"
+# libxl runs the stock hotplug scripts (vif-bridge) itself; they are bash.
+cp -a "$xen/etc/xen/scripts" "$root/etc/xen/"
+cp /bin/bash "$root/bin/bash"
 
 # Host libraries (same Debian release): whatever ldd resolves outside ROOT,
 # plus libgcc_s.so.1, which glibc dlopen()s for pthread_cancel (xl aborts
 # at exit without it).
 ldd_out=$root.ldd  # scratch, beside ROOT in the build dir
-for f in "$root"/usr/lib/xen-4.17/bin/* "$root"/usr/bin/* "$root/$MA"/*.so.*; do
+for f in "$root"/usr/lib/xen-4.17/bin/* "$root"/usr/bin/* "$root/$MA"/*.so.* "$root/bin/bash"; do
   [ -L "$f" ] && continue
   LD_LIBRARY_PATH="$root/$MA" ldd "$f" > "$ldd_out" 2>&1 || continue  # not dynamic
   if grep -q 'not found' "$ldd_out"; then die "$f: $(grep -m1 'not found' "$ldd_out")"; fi
