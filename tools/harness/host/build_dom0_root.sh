@@ -2,7 +2,8 @@
 # build_dom0_root.sh ROOT XEN_TREE MODULES_DIR VMLINUX GUEST_CPIO
 # Assembles the dom0 root tree in ROOT: static busybox, the Xen tools and
 # libraries from XEN_TREE (the extracted .debs), the host libraries they link,
-# the kernel modules dom0 needs, /init, /harness/lib.sh and the Linux guest.
+# the kernel modules dom0 needs, /init, /harness/lib.sh, the network clients
+# (/harness/bin, built static from client/) and the Linux guest.
 # Prints the host packages whose files were copied (for the cache key).
 set -euo pipefail
 HOST=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,6 +62,13 @@ for m in $(python3 "$HOST/moddeps.py" "$mods" "${MODULES[@]}"); do
     *) cp "$mods/$m" "$root/lib/modules/$name" ;;
   esac
   echo "$name" >> "$root/lib/modules/load.list"
+done
+
+# The harness's own network clients (client/), static (they need nothing in dom0).
+mkdir -p "$root/harness/bin"
+for c in echo_stream arp_watch; do
+  gcc -static -O2 -Wall -Wextra -Werror -o "$root/harness/bin/$c" "$HARNESS_DIR/client/$c.c" \
+    || die "compiling client/$c.c"
 done
 
 install -m 755 "$HARNESS_DIR/dom0/init" "$root/init"
