@@ -558,7 +558,32 @@ FAULTS = {
 HARMLESS = [
     ("Xen crashed a guest during another scenario", in_serial("earlier", XEN_CRASH)),
 ]
-HARMLESS_FOR = {"torpor-core": CLOCK_HARMLESS, "torpor-suspend": CLOCK_HARMLESS}
+# torpor-suspend with NET=1: the client's record over its five operations.
+TORPOR_NET_WINDOWS = [f"{op}-{k}" for k, (op, _, _) in enumerate(SUSPEND_OPS, 1)]
+TORPOR_ARP_WINDOWS = [f"{op}-{k}" for k, (op, c, _) in enumerate(SUSPEND_OPS, 1) if not c]
+
+
+def with_net(*plants):
+    def plant(d: pathlib.Path) -> None:
+        write_net(d, TORPOR_NET_WINDOWS, TORPOR_ARP_WINDOWS, "10.77.0.3", "00:16:3e:77:00:03",
+                  ["torpor: up 42 s, 5 suspends, last downtime 500 ms"] * 2)
+        for p in plants:
+            p(d)
+    return plant
+
+
+TORPOR_NET_FAULTS = [
+    ("the client's record with a byte lost", with_net(NET_FAULTS[0][1])),
+    ("the client's record ending in a closed connection", with_net(NET_FAULTS[2][1])),
+    ("the client's record with no echo in window migrate-live-4",
+     with_net(edit_net("windows.tsv", "migrate-live-4\t", "other\t"))),
+    ("the client's record with no gratuitous ARP after migrate-3",
+     with_net(edit_net("arp.tsv", "\t1\tmigrate-3\n", "\t0\tmigrate-3\n"))),
+    ("the client's record with an empty HTTP answer", with_net(lambda d: write(d / "net" / "http-1.txt", "\n"))),
+]
+FAULTS["torpor-suspend"] += TORPOR_NET_FAULTS
+HARMLESS_FOR = {"torpor-core": CLOCK_HARMLESS,
+                "torpor-suspend": CLOCK_HARMLESS + [("the client's record of a good stream", with_net())]}
 
 
 # --- running the checkers -----------------------------------------------------
