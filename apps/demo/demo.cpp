@@ -5,11 +5,15 @@
 // `extra="demo=quiet"` one tick per 100 ms; "check-vcpus TAG" on the console
 // reports which of them advanced). `extra="demo=xsload"` adds a xenstore load
 // from every vCPU and a counted watch on data/load (quiet counters, no SMP
-// self-test).
+// self-test). The network services (apps/demo/net_servers.h): TCP echo on
+// port 7 and HTTP on port 80, proven at boot and after every resume by a
+// self-test over the loopback interface (apps/demo/net_selftest.h).
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "apps/demo/net_selftest.h"
+#include "apps/demo/net_servers.h"
 #include "apps/demo/smp_selftest.h"
 #include "apps/demo/suspend_hooks.h"
 #include "apps/demo/xenstore_load.h"
@@ -126,8 +130,13 @@ void app_main() {
     // demo=quiet: as idle as the Linux baseline guest (its 100 ms tick), for the bench.
     // demo=xsload: xenstore kept busy from every vCPU (torpor-xenstore-load).
     bool xsload = boot_options::is_set_to("demo", "xsload");
+    bool quiet = boot_options::is_set_to("demo", "quiet");
+    if (demo::start_net_servers() == Error::none) {
+        demo::start_net_self_test("at boot");
+        if (!quiet) demo::run_net_self_test_after_each_resume();
+    }
     if (xsload) demo::start_xenstore_load();
-    demo::run_smp_selftest(xsload || boot_options::is_set_to("demo", "quiet")
+    demo::run_smp_selftest(xsload || quiet
                                ? demo::Workload::quiet
                                : demo::Workload::selftest);
     printf("demo: running\n");

@@ -16,6 +16,10 @@ PERIOD_NS = 100_000_000
 # the 50 a 100 ms beat gives (the guest competes with dom0 for 2 emulated CPUs).
 WINDOW_MIN_MS = 4500
 MIN_BEATS_PER_5S = 25
+NET_LISTENING = ("net: echo listening on port 7", "net: http listening on port 80")
+NET_SELF_TEST_PASS = re.compile(r"net: self-test at boot PASS: (\d+) concurrent echo connections "
+                                r"\((\d+) bytes checked\), http 200/404/400/400")
+NET_SELF_TEST_FAIL = re.compile(r"net: self-test .*FAIL.*")
 
 
 def boots(log: str) -> list:
@@ -50,6 +54,21 @@ def check_heartbeat(c: Checker, results: pathlib.Path, first: list) -> None:
     check_wall_clock(c, beats)
 
 
+def check_net_servers(c: Checker, log: str, runs: list) -> None:
+    """Both servers listen and the loopback self-test passes in the first boot
+    (concurrent echo connections with their bytes checked, the HTTP statuses);
+    no self-test fails in any boot."""
+    texts = [t for _, t in runs[0]] if runs else []
+    for line in NET_LISTENING:
+        c.check(line in texts, f"first boot: {line}")
+    passed = [m for t in texts if (m := NET_SELF_TEST_PASS.match(t))]
+    c.check(len(passed) == 1 and int(passed[0].group(1)) >= 2 and int(passed[0].group(2)) > 0,
+            f"first boot: network self-test over loopback passed once: "
+            f"{passed[0].group(0) if passed else None}")
+    failed = NET_SELF_TEST_FAIL.search(log)
+    c.check(not failed, f"no network self-test failed: {failed.group(0) if failed else 'none'}")
+
+
 def check(c: Checker, results: pathlib.Path) -> None:
     c.check_scenario_ran(results)
     steps = read_steps(results)
@@ -64,6 +83,7 @@ def check(c: Checker, results: pathlib.Path) -> None:
     first = runs[0] if runs else []
     texts = [t for _, t in first]
     check_heartbeat(c, results, first)
+    check_net_servers(c, log, runs)
 
     c.check('watch data/ping fired: value="hello"' in texts, "watch fired with dom0's value")
     tx = next((t for t in texts if t.startswith("transaction committed:")), None)

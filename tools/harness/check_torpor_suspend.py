@@ -73,6 +73,8 @@ def check_operation(c: Checker, text: str, lines: list, k: int, op: str, cancell
             f"{what}: every vCPU counting after resume ({adv.group(0) if adv else 'missing'})")
     c.check(re.search(rf"^app: timer armed before suspend {k} fired at or after", text, re.M),
             f"{what}: timer armed before suspend fired after it")
+    c.check(re.search(rf"^net: self-test after resume #{k} PASS: ", text, re.M),
+            f"{what}: echo and HTTP servers pass their loopback self-test after the resume")
     c.check(f'watch data/ping fired: value="after-{k}"' in lines, f"{what}: watch fired")
     c.check(f'console: echo "echo-{k}"' in lines, f"{what}: console input")
     c.check(re.search(rf"^suspend #{k} path \(us\):.* total=\d+$", text, re.M) and
@@ -156,6 +158,8 @@ def check(c: Checker, results: pathlib.Path) -> None:
             downtimes.append((op, ms))
     step_failed = re.findall(r"^suspend #\d+: step \S+ failed: .*$", text, re.M)
     c.check(not step_failed, f"no suspend step failed{': ' + step_failed[0] if step_failed else ''}")
+    net_failed = re.findall(r"^net: self-test .*FAIL.*$", text, re.M)
+    c.check(not net_failed, f"no network self-test failed{': ' + net_failed[0] if net_failed else ''}")
     check_balloon(c, text, len(ops))
     check_suspend_requests(c, results, text, ops)
     # The save image carries only what the guest uses (memory = 64 MiB here).

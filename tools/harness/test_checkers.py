@@ -111,6 +111,11 @@ def build_torpor_boot(d: pathlib.Path) -> None:
     write(d / "console/guest-torpor.log", log.text())
 
 
+NET_LISTENING = ("net: echo listening on port 7", "net: http listening on port 80")
+NET_PASS = ("net: self-test at boot PASS: 4 concurrent echo connections (11000 bytes checked), "
+            "http 200/404/400/400 on 4 more, over loopback in 180 ms")
+
+
 def build_torpor_core(d: pathlib.Path) -> None:
     write(d / "rc", "0\n")
     write(d / "domid", "2\n")
@@ -121,13 +126,14 @@ def build_torpor_core(d: pathlib.Path) -> None:
     write_steps(d, ("create", "ready", "ping", "ping_seen", "console_input", "console_echo",
                     "invalidate", "stale_wait", "unknown_request", "unknown_logged", "reboot",
                     "rebooted", "ready_again", "shutdown", "gone"))
-    log = Console().boot(2).say("demo: running").beats(30)
+    log = Console().boot(2).say(*NET_LISTENING, "demo: running").beats(3).say(NET_PASS).beats(27)
     log.say('watch data/ping fired: value="hello"').beats(10)
     log.say('console: echo "hello torpor"', 'console: echo "invalidate-event"',
             "console: invalidated port 5: none", 'event-wait: port 5 returned "stale handle"')
     log.beats(10).say('torpor: unknown shutdown request "frobnicate" ignored').beats(10)
     log.say("torpor: shutdown requested: reboot").wait(2)
-    log.boot(3).say("demo: running").beats(5).say("torpor: shutdown requested: poweroff")
+    log.boot(3).say(*NET_LISTENING, "demo: running").beats(5)
+    log.say("torpor: shutdown requested: poweroff")
     write(d / "console/guest-core.log", log.text())
 
 
@@ -195,7 +201,8 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
             f"(hypercall returned {cancelled}), downtime 500 ms",
             f"suspend #{k} path (us): app=2132 xenstore=75 devices=34805 cpus=822 total=38438",
             f"resume #{k} path (us): remap=960 events=661 cpus=4406 devices=27984 total=48226",
-            f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5")
+            f"app: after resume #{k} 4 of 4 vcpus advanced: cpu0+5 cpu1+5 cpu2+5 cpu3+5",
+            NET_PASS.replace("at boot", f"after resume #{k}"))
         if not cancelled:
             current.say(published)
         current.beats(3).say(f'watch data/ping fired: value="after-{k}"')
@@ -508,6 +515,15 @@ FAULTS = {
         ("a heartbeat lost", drop_lines("] heartbeat 7 ")),
         ("empty heartbeat window", replace_file("heartbeat_window", "0 0 0\n")),
         ("heartbeat window missing", replace_file("heartbeat_window", None)),
+        ("network self-test line missing", drop_lines("net: self-test at boot PASS")),
+        ("network self-test failed", edit_logs(NET_PASS, "net: self-test at boot FAIL: echo "
+                                               "connection 2 round 0: byte 7 is 0x1, sent 0x2")),
+        ("a self-test after a resume failed", edit_logs(
+            "torpor: shutdown requested: poweroff", "net: self-test after resume #1 FAIL: "
+            "cannot connect to 127.0.0.1:7 (errno 113)\n[2026-11-28 07:27:00] torpor: shutdown "
+            "requested: poweroff")),
+        ("http server never listened", drop_lines("net: http listening on port 80")),
+        ("echo server never listened", drop_lines("net: echo listening on port 7")),
     ] + CLOCK_FAULTS,
     "torpor-smp": TORPOR_FAULTS + [
         ("vcpus=2 domain logged no counters", lambda d: write(
@@ -528,6 +544,11 @@ FAULTS = {
         ("xl wrote control/shutdown", lambda d: write(
             d / "steps/04-checkpoint-0.log", "libxl: debug: Domain 6:issuing PV suspend request "
             "via XenBus control node\n")),
+        ("no network self-test after resume #3", drop_lines("net: self-test after resume #3 ")),
+        ("a network self-test failed", edit_logs("net: self-test after resume #2 PASS:",
+                                                 "net: self-test after resume #2 FAIL: http GET /: "
+                                                 "no complete response (0 bytes, errno 11)\n[2026-11-28 "
+                                                 "07:27:00] net: self-test after resume #2 PASS:")),
         ("op_count missing (scenario did not reach its end)", replace_file("op_count", None)),
         ("no save image recorded", replace_file("images.tsv", "k\tbytes\n")),
         ("ops.tsv empty", replace_file("ops.tsv", "k\top\tcancelled\trc\n"))],

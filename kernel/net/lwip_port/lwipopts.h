@@ -94,7 +94,11 @@ void torpor_lwip_assert_core_locked(void);  /* sys_arch.cpp */
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_NETIF_HOSTNAME 1
-#define LWIP_NETIF_LOOPBACK 0
+/* 127.0.0.1 (lwIP's loop netif, added by lwip_init) and traffic to the
+ * guest's own addresses: the demo's self-test talks to its servers over it
+ * with no vif at all. Looped frames are fed back through the tcpip thread. */
+#define LWIP_HAVE_LOOPIF 1
+#define LWIP_NETIF_LOOPBACK 1
 
 /* ---- the sequential APIs -------------------------------------------------- */
 #define LWIP_NETCONN 1
