@@ -185,7 +185,13 @@ run_scenario() {
 # Its MAC is fixed so that it never takes a vif's (fe:ff:ff:ff:ff:ff).
 net_bridge_up() {
   ip link set lo up &&
-    brctl addbr "$NET_BRIDGE" && brctl stp "$NET_BRIDGE" off && brctl setfd "$NET_BRIDGE" 0 &&
+    brctl addbr "$NET_BRIDGE" &&
+    # busybox's brctl may lack `stp`/`setfd` (no BRCTL_FANCY): the bridge's sysfs
+    # does the same (a new bridge has STP off already).
+    { brctl stp "$NET_BRIDGE" off 2>/dev/null ||
+        echo 0 > "/sys/class/net/$NET_BRIDGE/bridge/stp_state"; } &&
+    { brctl setfd "$NET_BRIDGE" 0 2>/dev/null ||
+        echo 0 > "/sys/class/net/$NET_BRIDGE/bridge/forward_delay"; } &&
     ip link set "$NET_BRIDGE" address 00:16:3e:77:00:01 &&
     ip addr add "$NET_DOM0_IP/24" dev "$NET_BRIDGE" && ip link set "$NET_BRIDGE" up
 }
