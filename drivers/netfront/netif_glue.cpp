@@ -74,6 +74,7 @@ err_t NetifGlue::init_netif(struct netif* netif) {
     netif->hwaddr_len = ETH_HWADDR_LEN;
     memcpy(netif->hwaddr, self->mac_.bytes, ETH_HWADDR_LEN);
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    netif_set_status_callback(netif, status_changed);  // here: under the core lock
     return ERR_OK;
 }
 
@@ -97,7 +98,6 @@ Error NetifGlue::add(const char* name, const MacAddress& mac, Transmit transmit,
         klog("net: %s: lwIP refused the interface (err %d)", name_, int(e));
         return Error::out_of_memory;
     }
-    netif_set_status_callback(&netif_, status_changed);
     added_ = true;
     return Error::none;
 }
