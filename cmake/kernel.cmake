@@ -135,6 +135,9 @@ set(kernel_sources
   drivers/blkfront/disk.cpp
   drivers/blkfront/disk_geometry.cpp
   drivers/console/pv_console.cpp
+  drivers/netfront/addresses.cpp
+  drivers/netfront/netfront.cpp
+  drivers/netfront/netif_glue.cpp
   drivers/netfront/rx_ring.cpp
   drivers/netfront/tx_ring.cpp
   drivers/xenbus/frontend.cpp
@@ -155,6 +158,8 @@ set(kernel_sources
   main/boot.cpp
   main/kernel_main.cpp
   main/memory_target_watch.cpp
+  main/network.cpp
+  main/vif_device.cpp
   main/panic_test.cpp
   main/shutdown_control.cpp
   main/suspend_event_channel.cpp

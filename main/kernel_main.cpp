@@ -18,6 +18,7 @@
 #include "kernel/version.h"
 #include "main/blkfront_devices.h"
 #include "main/memory_target_watch.h"
+#include "main/network.h"
 #include "main/panic_test.h"
 #include "main/shutdown_control.h"
 #include "main/suspend_event_channel.h"
@@ -96,6 +97,8 @@ void kernel_main(const BootReport& boot) {
         e != Error::none && e != Error::not_supported)
         klog("suspend: no suspend event channel (%s): control/shutdown only", error_name(e));
 
+    if (Error e = network::start(); e != Error::none)
+        klog("net: cannot watch device/vif: %s; no network", error_name(e));
     uint64_t ready_ns = clock::monotonic_ns();
     auto us = [](uint64_t from, uint64_t to) { return (unsigned long long)((to - from) / 1000); };
     klog("torpor: ready (boot took %llu us from kernel entry: memory=%llu devices=%llu "

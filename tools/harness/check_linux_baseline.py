@@ -12,6 +12,10 @@ or run.sh's --out directory itself.  Asserts:
     never repeats, has no gaps, and starts at 0;
   - after each operation the counter passed the value logged when the
     operation ended (ticks.tsv);
+  - dom0 pinged it and fetched / over HTTP before and after the operations,
+    and one TCP connection streamed through its echo port across all of them
+    with every byte checked, the echo flowing in each operation's window and a
+    gratuitous ARP after each resume in a new domain (harness_net.py);
   - no console log reports a kernel panic, and the serial log no Xen or dom0
     crash (nor a guest crashed by Xen during this scenario).
 Prints PASS/FAIL lines and a closing "N passed, N failed"; exits 1 on failure.
@@ -20,12 +24,18 @@ import pathlib
 import re
 import sys
 
+from harness_net import check_client, check_ping_http
 from harness_results import (Checker, all_console_logs, check_no_panic, check_serial,
                              console_files, read_steps)
 
 SCENARIO = "linux-baseline"
-REQUIRED_STEPS = ["create", "ready", "save", "restore", "restore-ticks",
-                  "migrate-live", "migrate-live-ticks", "destroy"]
+REQUIRED_STEPS = ["create", "ready", "ping", "http", "net-connected", "save", "restore",
+                  "restore-ticks", "restore-echo", "migrate-live", "migrate-live-ticks",
+                  "migrate-live-echo", "ping-after", "http-after", "net-stop", "destroy"]
+# The client's windows (the scenario's net_label calls); the guest resumes in
+# a new domain in the first three.
+NET_WINDOWS = ["save-restore", "migrate", "migrate-live", "save-c"]
+NEW_DOMAIN_WINDOWS = ["save-restore", "migrate", "migrate-live"]
 REQUIRED_OPS = ["restore", "migrate-live"]
 TICK = re.compile(r"linux-baseline tick (\d+)")
 
@@ -101,6 +111,8 @@ def main():
         check_steps(c, d)
         seen = check_counter(c, d)
         check_operations(c, d, seen)
+        check_ping_http(c, d, pings=2, gets=2, body="linux-baseline")
+        check_client(c, d, NET_WINDOWS, NEW_DOMAIN_WINDOWS)
         check_no_panic(c, all_console_logs(d))
         check_serial(c, d)
     return Checker(SCENARIO).run(check)

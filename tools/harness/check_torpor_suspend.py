@@ -2,12 +2,18 @@
 """Asserts the torpor-suspend scenario from torpor's own console output.
 
 usage: check_torpor_suspend.py RESULTDIR
+When the scenario ran the dom0 network client (NET=1: RESULTDIR/net/target),
+also that dom0 pinged torpor and fetched / before and after, that one TCP
+connection streamed through its echo port across every operation with every
+byte checked, and that a gratuitous ARP came after each resume into a new
+domain (harness_net.py).
 """
 import pathlib
 import re
 import sys
 
 from blk_image import check_records
+from harness_net import check_client, check_ping_http, client_ran
 from harness_results import (HEARTBEAT as BEAT, Checker, all_console_logs, check_boot_self_tests,
                              check_no_panic, check_serial, check_wall_clock, console_files,
                              read_steps, read_text, read_tsv, stamped_lines)
@@ -233,11 +239,22 @@ def check(c: Checker, results: pathlib.Path) -> None:
     c.check(images and len(images) == saves and min(images) > 0 and max(images) <= 16 << 20,
             f"{len(images)} save images for {saves} saves, {min(images, default=0) / 2**20:.1f}.."
             f"{max(images, default=0) / 2**20:.1f} MiB, at most 16 of 64")
+    stalls = {}
+    c.check(client_ran(results) or (results / "net_off").exists(),
+            "network: the dom0 client ran (NET=1), or the scenario left the vif out (NET=0)")
+    if client_ran(results):
+        check_ping_http(c, results, pings=2, gets=2, body="")
+        stalls = check_client(c, results, [f"{op}-{k}" for k, op, _, _ in ops],
+                              [f"{op}-{k}" for k, op, _, _ in ops if op in NEW_DOMAIN_OPS])
     check_no_panic(c, all_console_logs(results))
     check_serial(c, results)
     for op in sorted({o for o, _ in downtimes}):
         ms = sorted(d for o, d in downtimes if o == op)
-        print(f"  downtime {op}: median {ms[len(ms) // 2]} ms over {len(ms)}")
+        line = f"  downtime {op}: median {ms[len(ms) // 2]} ms over {len(ms)}"
+        st = sorted(v for label, v in stalls.items() if label.rsplit("-", 1)[0] == op)
+        if st:
+            line += f"; client's longest stall: median {st[len(st) // 2]} ms, max {st[-1]} ms"
+        print(line)
 
 
 def main() -> int:

@@ -37,7 +37,7 @@ resolve_versions || { apt_update_once; resolve_versions; } \
 
 cache_key() {
   (cd "$HARNESS_DIR" && sha256sum prepare.sh host/{common.sh,fetch_debs.sh,build_images.sh} \
-    host/{build_dom0_root.sh,extract_vmlinux.py,moddeps.py,mkcpio.py} dom0/* guests/*/*)
+    host/{build_dom0_root.sh,extract_vmlinux.py,moddeps.py,mkcpio.py} dom0/* guests/*/* client/*)
   printf '%s\n' "${debs[@]}"
   # host packages copied into the images (recorded by the last build)
   sort -u <(printf '%s\n' "${HOST_PACKAGES[@]}") "$CACHE_DIR/host-packages.txt" 2>/dev/null \

@@ -167,6 +167,7 @@ SUSPEND_OPS = [("save-restore", 0, "s"), ("save-c", 1, "s"), ("migrate", 0, "s--
 
 def build_torpor_suspend(d: pathlib.Path) -> None:
     write(d / "rc", "0\n")
+    write(d / "net_off", "NET=0\n")  # with_net() adds the client's record
     names, rcs = ["create", "ready"], {}
     for k, (op, _, _) in enumerate(SUSPEND_OPS, 1):
         names += [f"{op}-0", f"resumed-{k}", f"ping-{k}", f"type-{k}", f"echoed-{k}", f"watched-{k}"]
@@ -243,11 +244,49 @@ def build_torpor_suspend(d: pathlib.Path) -> None:
     (d / "disk-prefix.img").write_bytes(b"".join(make_record(i) for i in range(acked + 30)))
 
 
+def write_net(d: pathlib.Path, windows, arp_windows, ip: str, mac: str, bodies=()) -> None:
+    """A good record of the dom0 network client (lib.sh's net_client_start):
+    a 64 KiB/s stream through every window, a gratuitous ARP in each of
+    arp_windows, two answered pings and the HTTP bodies."""
+    net, t, echoed = d / "net", 50_000, 0
+    write(net / "target", f"{ip} {mac}\n")
+    rows, points, arps = [], [], []
+    for label in ["start", *windows, "idle"]:
+        start = t
+        for _ in range(40):  # 4 s per window, a point every 100 ms
+            t += 100
+            echoed += 6553
+            points.append(f"{t},{echoed}")
+        if label in arp_windows:
+            arps.append(f"{start + 900}\t{1795850781000 + start}\trequest\t{ip}\t{ip}\t1\t{label}")
+        rows.append(f"{label}\t{start}\t{t}\t{40 * 6553}\t{1200 if label in windows else 30}")
+    write(net / "windows.tsv", "label\tstart_ms\tend_ms\tbytes\tstall_max_ms\n"
+          + "".join(r + "\n" for r in rows))
+    write(net / "timeline.csv", "mono_ms,echoed\n" + "".join(p + "\n" for p in points))
+    write(net / "arp.tsv", "mono_ms\twall_ms\top\tsender\ttarget\tgratuitous\tlabel\n"
+          + "".join(a + "\n" for a in arps))
+    summary = (f"client: bytes={echoed} stalls_max_ms=1200 errors=0 duration_ms={t - 50_000} "
+               f"windows={len(rows)} reason=stopped connections=1\n")
+    write(net / "summary", summary)
+    write(net / "client.log", f"client: [{50_000}] connected to {ip}:7 after 1 tries\n" + summary)
+    for n in (1, 2):
+        write(net / f"ping-{n}.log", f"3 packets transmitted, 3 packets received, 0% packet loss\n")
+    for n, body in enumerate(bodies, 1):
+        write(net / f"http-{n}.txt", body + "\n")
+
+
+LINUX_NET_WINDOWS = ["save-restore", "migrate", "migrate-live", "save-c"]
+
+
 def build_linux_baseline(d: pathlib.Path) -> None:
     write(d / "rc", "0\n")
-    write_steps(d, ("create", "ready", "ticks", "save", "restore", "restore-ticks", "migrate",
-                    "migrate-ticks", "migrate-live", "migrate-live-ticks", "checkpoint",
-                    "checkpoint-ticks", "list", "destroy", "gone"))
+    write_steps(d, ("create", "ready", "ticks", "ping", "http", "net-connected", "save", "restore",
+                    "restore-ticks", "restore-echo", "migrate", "migrate-ticks", "migrate-echo",
+                    "migrate-live", "migrate-live-ticks", "migrate-live-echo", "checkpoint",
+                    "checkpoint-ticks", "checkpoint-echo", "ping-after", "http-after", "net-stop",
+                    "list", "destroy", "gone"))
+    write_net(d, LINUX_NET_WINDOWS, LINUX_NET_WINDOWS[:3], "10.77.0.2", "00:16:3e:77:00:02",
+              ["linux-baseline: hello"] * 2)
     # (operation, highest tick before it, at its end, after waiting)
     ops = [("restore", 10, 12, 14), ("migrate", 20, 25, 41), ("migrate-live", 50, 55, 60),
            ("checkpoint", 65, 70, 75)]
@@ -556,6 +595,27 @@ GENERIC_FAULTS = [
     ("no serial.log", lambda d: (d.parent / "serial.log").unlink()),
     ("scenario timed out (rc 124)", replace_file("rc", "124\n")),
 ]
+def edit_net(name: str, old: str, new: str):
+    def plant(d: pathlib.Path) -> None:
+        text = (d / "net" / name).read_text()
+        assert old in text, f"fixture net/{name} has no {old!r}"
+        (d / "net" / name).write_text(text.replace(old, new))
+    return plant
+
+
+# Faults in the client's record, for every scenario that streams.
+NET_FAULTS = [
+    ("a byte lost in the stream", edit_net("client.log", "client: bytes=", "client: [60000] FAIL at "
+                                           "offset 123456: 3 bytes lost\nclient: bytes=")),
+    ("the client counted an error", edit_net("summary", "errors=0", "errors=1")),
+    ("the peer closed the connection", edit_net("summary", "reason=stopped", "reason=peer-closed")),
+    ("no summary (the client never finished)", lambda d: (d / "net" / "summary").unlink()),
+    ("no echo in the migrate-live window", edit_net("windows.tsv", "migrate-live\t", "other\t")),
+    ("no gratuitous ARP after migrate", edit_net("arp.tsv", "\t1\tmigrate\n", "\t0\tmigrate\n")),
+    ("a ping unanswered", edit_net("ping-2.log", "3 packets received", "0 packets received")),
+    ("an HTTP GET unanswered", lambda d: (d / "net" / "http-2.txt").unlink()),
+]
+
 FAULTS = {
     "torpor-boot": TORPOR_FAULTS + [
         ("poweroff never handled", drop_lines("shutdown requested: poweroff")),
@@ -603,6 +663,7 @@ FAULTS = {
         ("no save image recorded", replace_file("images.tsv", "k\tbytes\n")),
         ("ops.tsv empty", replace_file("ops.tsv", "k\top\tcancelled\trc\n")),
         ("no disk image", lambda d: (d / "disk-prefix.img").unlink()),
+        ("no client record and NET=0 not said", replace_file("net_off", None)),
         ("an acknowledged record damaged on disk", damage_record(137)),
         ("the last acknowledged record missing on disk", truncate_image(records=400)),
         ("nothing re-issued after any resume", drop_lines("blkfront: xvda: re-issuing")),
@@ -642,7 +703,8 @@ FAULTS = {
                                                         {"migrate-live": 1}))],
     "linux-baseline": [
         ("a tick repeated", edit_logs("linux-baseline tick 30\n", "linux-baseline tick 30\n"
-                                      "[2026-11-28 07:26:23] linux-baseline tick 30\n"))],
+                                      "[2026-11-28 07:26:23] linux-baseline tick 30\n"))] + NET_FAULTS + [
+        ("no client record at all", lambda d: shutil.rmtree(d / "net"))],
     "bench-smoke": TORPOR_FAULTS + [
         ("no Linux console log", lambda d: (d / "console-linux-1.log").unlink()),
         ("a suspend step failed", edit_logs("suspend #1 path (us)", "suspend #1: step devices failed: "
@@ -653,7 +715,33 @@ FAULTS = {
 HARMLESS = [
     ("Xen crashed a guest during another scenario", in_serial("earlier", XEN_CRASH)),
 ]
-HARMLESS_FOR = {"torpor-core": CLOCK_HARMLESS, "torpor-suspend": CLOCK_HARMLESS}
+# torpor-suspend with NET=1: the client's record over its five operations.
+TORPOR_NET_WINDOWS = [f"{op}-{k}" for k, (op, _, _) in enumerate(SUSPEND_OPS, 1)]
+TORPOR_ARP_WINDOWS = [f"{op}-{k}" for k, (op, c, _) in enumerate(SUSPEND_OPS, 1) if not c]
+
+
+def with_net(*plants):
+    def plant(d: pathlib.Path) -> None:
+        (d / "net_off").unlink(missing_ok=True)  # NET=1 says nothing
+        write_net(d, TORPOR_NET_WINDOWS, TORPOR_ARP_WINDOWS, "10.77.0.3", "00:16:3e:77:00:03",
+                  ["torpor: up 42 s, 5 suspends, last downtime 500 ms"] * 2)
+        for p in plants:
+            p(d)
+    return plant
+
+
+TORPOR_NET_FAULTS = [
+    ("the client's record with a byte lost", with_net(NET_FAULTS[0][1])),
+    ("the client's record ending in a closed connection", with_net(NET_FAULTS[2][1])),
+    ("the client's record with no echo in window migrate-live-4",
+     with_net(edit_net("windows.tsv", "migrate-live-4\t", "other\t"))),
+    ("the client's record with no gratuitous ARP after migrate-3",
+     with_net(edit_net("arp.tsv", "\t1\tmigrate-3\n", "\t0\tmigrate-3\n"))),
+    ("the client's record with an empty HTTP answer", with_net(lambda d: write(d / "net" / "http-1.txt", "\n"))),
+]
+FAULTS["torpor-suspend"] += TORPOR_NET_FAULTS
+HARMLESS_FOR = {"torpor-core": CLOCK_HARMLESS,
+                "torpor-suspend": CLOCK_HARMLESS + [("the client's record of a good stream", with_net())]}
 
 
 # --- running the checkers -----------------------------------------------------

@@ -8,6 +8,11 @@
 HARNESS_DIR=/harness
 XEN_CONSOLE_LOGS=/var/log/xen/console
 export RESULTS HARNESS_DIR
+# The guests' network: a bridge in dom0 that libxl's vif-bridge plugs each vif
+# into (see net_bridge_up); guests use addresses in $NET_PREFIX.0/24.
+NET_BRIDGE=xenbr0
+NET_PREFIX=10.77.0
+NET_DOM0_IP=$NET_PREFIX.1
 
 # say MSG...: progress line for the host (also lands in serial.log).
 say() { echo "@@harness $*"; }
@@ -172,4 +177,125 @@ run_scenario() {
   collect_xen_logs "$dir"
   say "scenario $name rc=$rc ms=$(($(now_ms) - start))"
   return "$rc"
+}
+
+# net_bridge_up: the bridge with dom0's address (run once by /init, after the
+# bridge and xen-netback modules are loaded). STP off and no forward delay: a
+# vif forwards the moment it is plugged (after every restore and migration).
+# Its MAC is fixed so that it never takes a vif's (fe:ff:ff:ff:ff:ff).
+net_bridge_up() {
+  ip link set lo up &&
+    brctl addbr "$NET_BRIDGE" &&
+    # busybox's brctl may lack `stp`/`setfd` (no BRCTL_FANCY): the bridge's sysfs
+    # does the same (a new bridge has STP off already).
+    { brctl stp "$NET_BRIDGE" off 2>/dev/null ||
+        echo 0 > "/sys/class/net/$NET_BRIDGE/bridge/stp_state"; } &&
+    { brctl setfd "$NET_BRIDGE" 0 2>/dev/null ||
+        echo 0 > "/sys/class/net/$NET_BRIDGE/bridge/forward_delay"; } &&
+    ip link set "$NET_BRIDGE" address 00:16:3e:77:00:01 &&
+    ip addr add "$NET_DOM0_IP/24" dev "$NET_BRIDGE" && ip link set "$NET_BRIDGE" up
+}
+
+# vif_line MAC [IP]: the xl config line giving a guest one vif on the bridge
+# (IP: the backend's `ip` key, which a guest may read as its address).
+vif_line() {
+  echo "vif = [ \"bridge=$NET_BRIDGE,mac=$1${2:+,ip=$2}\" ]"
+}
+
+# --- the dom0 network client (client/echo_stream.c, client/arp_watch.c) -------
+# A scenario streams through a guest's TCP echo port while it operates on it:
+#   net_client_start IP MAC     one checked TCP stream to IP:7 + ARP log of MAC
+#   net_label LABEL             a new window (e.g. save-restore-3) of the record
+#   step NAME 70 net_wait_echo 60   after an operation: the echo flows again
+#   net_client_stop             stop, drain, summary ($RESULTS/net/summary)
+# Everything lands in $RESULTS/net/ (the checkers' harness_net.py reads it):
+# target (IP MAC: the client ran), client.log, status, timeline.csv,
+# windows.tsv, summary, arp.tsv, arp.log, ping-*.log, http-*.txt.
+NET_BIN=$HARNESS_DIR/bin
+NET_RATE=${NET_RATE:-65536}  # bytes/s: TCG guests are slow; enough to see every stall
+
+# net_client_start IP MAC [RATE]: start echo_stream against IP:7 and arp_watch
+# for MAC on the bridge, in the background; wait (step net-connected) until the
+# echo flows. Registers net_client_stop to run when the scenario's shell exits.
+# Call it directly from the scenario (not through step/bounded: a subshell).
+net_client_start() {
+  local dir=$RESULTS/net
+  mkdir -p "$dir"
+  rm -f "$dir/stop" "$dir/summary" "$dir/status"
+  echo "$1 $2" > "$dir/target"
+  net_label start
+  "$NET_BIN/arp_watch" --iface "$NET_BRIDGE" --mac "$2" --dir "$dir" \
+    < /dev/null > "$dir/arp.log" 2>&1 &
+  echo $! > "$dir/arp.pid"
+  "$NET_BIN/echo_stream" --host "$1" --port 7 --dir "$dir" --rate "${3:-$NET_RATE}" \
+    < /dev/null > "$dir/client.log" 2>&1 &
+  echo $! > "$dir/client.pid"
+  trap 'net_client_stop > /dev/null 2>&1' EXIT
+  step net-connected 70 net_wait_echo 60
+}
+
+# net_label LABEL: from now on the client records into a window named LABEL
+# (no spaces); its bytes and longest stall are reported apart.
+net_label() {
+  echo "$1" > "$RESULTS/net/label.new" && mv "$RESULTS/net/label.new" "$RESULTS/net/label"
+}
+
+# net_echoed: bytes the client has had echoed so far (empty if it never ran).
+net_echoed() { sed -n 's/^echoed=\([0-9]*\) .*/\1/p' "$RESULTS/net/status" 2>/dev/null; }
+
+# net_wait_echo SECS: wait until the echo has advanced by 4 KiB from now (the
+# stream flows); fails after SECS or if the client has ended.
+net_wait_echo() {
+  local end before now
+  before=$(net_echoed)
+  end=$(($(now_ms) + $1 * 1000))
+  while [ "$(now_ms)" -lt "$end" ]; do
+    now=$(net_echoed)
+    if [ -n "$now" ] && [ "$now" -ge $((${before:-0} + 4096)) ]; then
+      echo "echo flowing: ${before:-0} -> $now bytes"
+      return 0
+    fi
+    if [ -e "$RESULTS/net/summary" ]; then
+      echo "the client has ended: $(cat "$RESULTS/net/summary")" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "echo stuck at ${now:-nothing} bytes (was ${before:-nothing}) for $1 s" >&2
+  return 1
+}
+
+# net_client_stop: tell both programs to stop, wait for the client to drain
+# and write its summary (bounded), print it. Does nothing if none runs.
+net_client_stop() {
+  local dir=$RESULTS/net pid i=0
+  [ -f "$dir/client.pid" ] || return 0
+  net_label end
+  touch "$dir/stop"
+  for pid in $(cat "$dir/client.pid" "$dir/arp.pid" 2>/dev/null); do
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.2; i=$((i + 1)); done
+    kill -9 "$pid" 2>/dev/null
+  done
+  rm -f "$dir/client.pid" "$dir/arp.pid"
+  cat "$dir/summary"
+}
+
+# net_ping IP: three pings, at least one answered (busybox ping); output in
+# net/ping-N.log.
+net_ping() {
+  local n
+  mkdir -p "$RESULTS/net"
+  n=$(ls "$RESULTS/net" | grep -c '^ping-')
+  ping -c 3 -W 5 "$1" 2>&1 | tee "$RESULTS/net/ping-$((n + 1)).log"
+  grep -qE ' [1-9][0-9]* packets received' "$RESULTS/net/ping-$((n + 1)).log"
+}
+
+# net_http_get IP [PATH]: HTTP GET http://IP/PATH (busybox wget); the body in
+# net/http-N.txt; fails on no answer or an empty body. Bound it (step).
+net_http_get() {
+  local n f
+  mkdir -p "$RESULTS/net"
+  n=$(ls "$RESULTS/net" | grep -c '^http-')
+  f=$RESULTS/net/http-$((n + 1)).txt
+  wget -q -O "$f" "http://$1/${2#/}" && cat "$f" && [ -s "$f" ]  # no -T: it crashes busybox 1.35
 }

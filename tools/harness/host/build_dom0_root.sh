@@ -2,14 +2,16 @@
 # build_dom0_root.sh ROOT XEN_TREE MODULES_DIR VMLINUX GUEST_CPIO
 # Assembles the dom0 root tree in ROOT: static busybox, the Xen tools and
 # libraries from XEN_TREE (the extracted .debs), the host libraries they link,
-# the kernel modules dom0 needs, /init, /harness/lib.sh and the Linux guest.
+# the kernel modules dom0 needs, /init, /harness/lib.sh, the network clients
+# (/harness/bin, built static from client/) and the Linux guest.
 # Prints the host packages whose files were copied (for the cache key).
 set -euo pipefail
 HOST=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HOST/common.sh"
 
 root=$1 xen=$2 mods=$3 vmlinux=$4 guest_cpio=$5
-MODULES=(xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc virtio_pci virtio_blk)
+MODULES=(xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc virtio_pci virtio_blk
+  llc stp bridge xen-netback)
 # The block backend for torpor's disk (a raw file on a loop device; torpor-suspend).
 MODULES+=(loop xen-blkback)
 XEN_BINS=(xl libxl-save-helper xenstored xenconsoled xenconsole xen-init-dom0
@@ -30,12 +32,15 @@ for b in "${XEN_BINS[@]}"; do cp "$xen/usr/lib/xen-4.17/bin/$b" "$root/usr/lib/x
 for f in "$xen"/usr/bin/xenstore*; do [ -L "$f" ] || cp "$f" "$root/usr/bin/"; done
 cp -a "$xen/$MA"/. "$root/$MA/"
 cp "$xen/etc/xen/xl.conf" "$root/etc/xen/"
+# libxl runs the stock hotplug scripts (vif-bridge) itself; they are bash.
+cp -a "$xen/etc/xen/scripts" "$root/etc/xen/"
+cp /bin/bash "$root/bin/bash"
 
 # Host libraries (same Debian release): whatever ldd resolves outside ROOT,
 # plus libgcc_s.so.1, which glibc dlopen()s for pthread_cancel (xl aborts
 # at exit without it).
 ldd_out=$root.ldd  # scratch, beside ROOT in the build dir
-for f in "$root"/usr/lib/xen-4.17/bin/* "$root"/usr/bin/* "$root/$MA"/*.so.*; do
+for f in "$root"/usr/lib/xen-4.17/bin/* "$root"/usr/bin/* "$root/$MA"/*.so.* "$root/bin/bash"; do
   [ -L "$f" ] && continue
   LD_LIBRARY_PATH="$root/$MA" ldd "$f" > "$ldd_out" 2>&1 || continue  # not dynamic
   if grep -q 'not found' "$ldd_out"; then die "$f: $(grep -m1 'not found' "$ldd_out")"; fi
@@ -59,6 +64,13 @@ for m in $(python3 "$HOST/moddeps.py" "$mods" "${MODULES[@]}"); do
     *) cp "$mods/$m" "$root/lib/modules/$name" ;;
   esac
   echo "$name" >> "$root/lib/modules/load.list"
+done
+
+# The harness's own network clients (client/), static (they need nothing in dom0).
+mkdir -p "$root/harness/bin"
+for c in echo_stream arp_watch; do
+  gcc -static -O2 -Wall -Wextra -Werror -o "$root/harness/bin/$c" "$HARNESS_DIR/client/$c.c" \
+    || die "compiling client/$c.c"
 done
 
 install -m 755 "$HARNESS_DIR/dom0/init" "$root/init"

@@ -18,18 +18,23 @@ mkdir -p "$work/xen" "$work/linux" "$work/guest"
 hlog "extracting packages"
 for deb in "$@"; do dpkg-deb -x "$deb" "$work/xen"; done
 dpkg-deb --fsys-tarfile "$linux_deb" | tar -x -C "$work/linux" --wildcards \
-  './boot/vmlinuz-*' './lib/modules/*/kernel/drivers/*'
+  './boot/vmlinuz-*' './lib/modules/*/kernel/drivers/*' './lib/modules/*/kernel/net/*'
 
 zcat "$work/xen/boot/xen-4.17-amd64.gz" > "$work/xen.elf"
 hlog "extracting vmlinux"
 python3 "$HOST/extract_vmlinux.py" "$work"/linux/boot/vmlinuz-* "$work/vmlinux"
 
-# Linux baseline guest: static busybox + counter init.
+# Linux baseline guest: static busybox + counter init, xen-netfront and the
+# echo (port 7) and HTTP (port 80) servers.
 hlog "building the Linux guest initramfs"
 g=$work/guest
-mkdir -p "$g/bin" "$g/dev" "$g/proc"
+mkdir -p "$g/bin" "$g/dev" "$g/proc" "$g/sys" "$g/lib/modules" "$g/www"
 cp /bin/busybox "$g/bin/busybox"
-for a in sh mount mkfifo; do ln -s busybox "$g/bin/$a"; done
+for a in sh mount mkfifo insmod ip nc httpd cat; do ln -s busybox "$g/bin/$a"; done
+for m in $(python3 "$HOST/moddeps.py" "$work"/linux/lib/modules/*/kernel xen-netfront); do
+  cp "$work"/linux/lib/modules/*/kernel/"$m" "$g/lib/modules/"
+  basename "$m" >> "$g/lib/modules/load.list"
+done
 install -m 755 "$HARNESS_DIR/guests/linux/init" "$g/init"
 python3 "$HOST/mkcpio.py" "$work/linux-guest.cpio" "$g" --node dev/console:c:5:1
 

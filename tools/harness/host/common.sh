@@ -5,8 +5,9 @@ XEN_VERSION=4.17.5+72-g01140da4e8-1
 XEN_PACKAGES=(xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils
   libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenmisc4.17 libxenstore4
   libxentoollog1 libxenhypfs1 libxendevicemodel1 libxentoolcore1)
-# Host packages the harness uses directly (busybox and libgcc_s are copied into images).
-HOST_PACKAGES=(qemu-system-x86 busybox-static python3 libgcc-s1)
+# Host packages the harness uses directly (busybox, bash and libgcc_s are copied
+# into images; gcc and libc6-dev build the static network clients).
+HOST_PACKAGES=(qemu-system-x86 busybox-static python3 libgcc-s1 bash gcc libc6-dev)
 
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE_DIR=${TORPOR_CACHE:-$HOME/.cache/torpor}/harness

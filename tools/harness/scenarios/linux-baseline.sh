@@ -5,10 +5,16 @@
 # each operation.  Writes $RESULTS/steps.tsv and $RESULTS/ticks.tsv (operation;
 # highest tick logged before it, when it ended, and after waiting); checked on
 # the host by check_linux_baseline.py.
+# Its network (10.77.0.2 on xenbr0): dom0 pings it and fetches / over HTTP
+# before and after, and one TCP connection streams a checked byte sequence
+# through its echo port across all the operations (each a window of the
+# client's record; $RESULTS/net/, see net_client_start in lib.sh).
 . /harness/lib.sh
 
 CFG=/harness/linux/linux.cfg
 SAVE=/var/lib/xen/linux.save
+IP=10.77.0.2
+MAC=00:16:3e:77:00:02
 fail=0
 
 # last_tick: the highest counter value in the guest's console logs (if any).
@@ -43,6 +49,7 @@ op() {
   step "$name" "$limit" "$@" || fail=1
   mark=$(last_tick)
   step "$name-ticks" 70 ticks_above "${mark:--1}" 60 || fail=1
+  step "$name-echo" 70 net_wait_echo 60 || fail=1
   after=$(last_tick)
   printf '%s\t%s\t%s\t%s\n' "$name" "${before:--1}" "${mark:--1}" "${after:--1}" \
     >> "$RESULTS/ticks.tsv"
@@ -56,14 +63,25 @@ if [ $fail != 0 ]; then
   exit 1
 fi
 step ticks 70 ticks_above 3 60 || fail=1
+step ping 30 net_ping $IP || fail=1
+step http 30 net_http_get $IP / || fail=1
+net_client_start $IP $MAC || fail=1
 
+net_label save-restore
 step save 120 xl save linux "$SAVE" || fail=1
 op restore 120 xl restore "$SAVE"
 rm -f "$SAVE"
+net_label migrate
 op migrate 180 xl migrate -s "" linux "xl migrate-receive"
+net_label migrate-live
 op migrate-live 180 xl migrate --live -s "" linux "xl migrate-receive"
+net_label save-c
 op checkpoint 120 xl save -c linux "$SAVE"
 rm -f "$SAVE"
+net_label idle
+step ping-after 30 net_ping $IP || fail=1
+step http-after 30 net_http_get $IP / || fail=1
+step net-stop 60 net_client_stop || fail=1
 step list 20 xl list
 step destroy 60 xl destroy linux || fail=1
 step gone 10 sh -c '! xl domid linux 2>/dev/null' || fail=1

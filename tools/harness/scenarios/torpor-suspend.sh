@@ -11,6 +11,11 @@
 # every operation; after the shutdown the scenario keeps the disk's first
 # sectors (up to a little past the last acknowledged record) as
 # disk-prefix.img, which the checker reads offline.
+# NET=1: the guest gets a vif (MAC 00:16:3e:77:00:03, the backend's ip key
+# 10.77.0.3); dom0 pings it and fetches / before and after, and one TCP
+# connection streams through its echo port across every operation (window
+# "OP-k" of the client's record, $RESULTS/net/; check_torpor_suspend.py then
+# asserts it). On by default; NET=0 leaves the vif out.
 . /harness/lib.sh
 
 NAME=s
@@ -30,6 +35,9 @@ xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-devic
 xenstore-write "$XENBUS_PATH/hotplug-status" connected
 HOTPLUG
 chmod +x /tmp/blk-phy.sh
+NET=${NET:-1}
+IP=10.77.0.3
+MAC=00:16:3e:77:00:03
 cat > /tmp/$NAME.cfg <<CFG
 type = "pv"
 name = "$NAME"
@@ -39,6 +47,11 @@ vcpus = 4
 on_crash = "preserve"
 disk = [ "format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$LOOP" ]
 CFG
+[ "$NET" = 1 ] && vif_line $MAC $IP >> /tmp/$NAME.cfg
+# The checker requires the network part unless the scenario says it was left out.
+[ "$NET" = 1 ] || echo "NET=$NET" > "$RESULTS/net_off"
+# net_window OP: the client records the coming operation (#k+1) apart.
+net_window() { [ "$NET" != 1 ] || net_label "$1-$((k + 1))"; }
 printf 'k\top\tcancelled\trc\n' > "$RESULTS/ops.tsv"
 printf 'k\tbytes\n' > "$RESULTS/images.tsv"
 k=0
@@ -54,18 +67,20 @@ after_op() {
   step "type-$k" 20 sh -c "printf 'echo-$k\n' > $tty"
   step "echoed-$k" 20 wait_console $NAME "console: echo \"echo-$k\"" 20
   step "watched-$k" 20 wait_console $NAME "watch data/ping fired: value=\"after-$k\"" 20
+  [ "$NET" != 1 ] || step "echo-$k" 70 net_wait_echo 60
 }
 
 save_restore() {
+  net_window save-restore
   step "save-$1" 120 xl -vvv save $NAME /tmp/$NAME.img; local rc=$?
   printf '%s\t%s\n' "$((k + 1))" "$(wc -c < /tmp/$NAME.img 2>/dev/null || echo 0)" >> "$RESULTS/images.tsv"
   step "restore-$1" 120 xl restore /tmp/$NAME.img; rc=$((rc + $?))
   rm -f /tmp/$NAME.img
   after_op save-restore 0 $rc
 }
-checkpoint() { step "checkpoint-$1" 120 xl -vvv save -c $NAME /tmp/$NAME.chk; local rc=$?; rm -f /tmp/$NAME.chk; after_op save-c 1 $rc; }
-migrate() { step "migrate-$1" 180 xl -vvv migrate -s "" $NAME "xl migrate-receive"; after_op migrate 0 $?; }
-migrate_live() { step "migrate-live-$1" 180 xl -vvv migrate --live -s "" $NAME "xl migrate-receive"; after_op migrate-live 0 $?; }
+checkpoint() { net_window save-c; step "checkpoint-$1" 120 xl -vvv save -c $NAME /tmp/$NAME.chk; local rc=$?; rm -f /tmp/$NAME.chk; after_op save-c 1 $rc; }
+migrate() { net_window migrate; step "migrate-$1" 180 xl -vvv migrate -s "" $NAME "xl migrate-receive"; after_op migrate 0 $?; }
+migrate_live() { net_window migrate-live; step "migrate-live-$1" 180 xl -vvv migrate --live -s "" $NAME "xl migrate-receive"; after_op migrate-live 0 $?; }
 
 # A receiver that is frozen the moment the guest starts suspending (its app
 # bumps data/suspend-count) and then killed, before it can acknowledge the
@@ -90,6 +105,7 @@ exec xl migrate-receive
 RCV
 failed_migration() {
   local dom; dom=$(domid $NAME)
+  net_window migrate-killed
   step "migrate-killed-$1" 180 xl -vvv migrate --live -s "" $NAME "sh /tmp/dying-receiver.sh $dom $((k + 1))"
   local rc=$?  # expected non-zero
   step "still-running-$1" 30 running_or_blocked $NAME 10
@@ -98,6 +114,11 @@ failed_migration() {
 
 step create 60 xl create /tmp/$NAME.cfg || exit 1
 step ready 240 wait_console $NAME 'demo: running' 240 || exit 1
+if [ "$NET" = 1 ]; then
+  step ping 60 net_ping $IP
+  step http 30 net_http_get $IP /
+  net_client_start $IP $MAC
+fi
 
 save_restore 0
 checkpoint 0
@@ -115,6 +136,12 @@ while [ $i -le "$CYCLES" ]; do
   i=$((i + 1))
 done
 echo "$k" > "$RESULTS/op_count"
+if [ "$NET" = 1 ]; then
+  net_label idle
+  step ping-after 30 net_ping $IP
+  step http-after 30 net_http_get $IP /
+  step net-stop 60 net_client_stop
+fi
 step shutdown 60 xl shutdown -w $NAME
 
 # Keep the disk up to a little past the last acknowledged record (records are
