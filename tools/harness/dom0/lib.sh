@@ -185,7 +185,9 @@ run_scenario() {
 # Its MAC is fixed so that it never takes a vif's (fe:ff:ff:ff:ff:ff).
 net_bridge_up() {
   ip link set lo up &&
-    brctl addbr "$NET_BRIDGE" && brctl stp "$NET_BRIDGE" off && brctl setfd "$NET_BRIDGE" 0 &&
+    brctl addbr "$NET_BRIDGE" &&  # busybox brctl has no stp/setfd: sysfs
+    echo 0 > "/sys/class/net/$NET_BRIDGE/bridge/stp_state" &&
+    echo 0 > "/sys/class/net/$NET_BRIDGE/bridge/forward_delay" &&
     ip link set "$NET_BRIDGE" address 00:16:3e:77:00:01 &&
     ip addr add "$NET_DOM0_IP/24" dev "$NET_BRIDGE" && ip link set "$NET_BRIDGE" up
 }
