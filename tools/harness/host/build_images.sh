@@ -36,7 +36,8 @@ for m in $(python3 "$HOST/moddeps.py" "$work"/linux/lib/modules/*/kernel xen-net
   basename "$m" >> "$g/lib/modules/load.list"
 done
 install -m 755 "$HARNESS_DIR/guests/linux/init" "$g/init"
-python3 "$HOST/mkcpio.py" "$work/linux-guest.cpio" "$g" --node dev/console:c:5:1
+python3 "$HOST/mkcpio.py" "$work/linux-guest.cpio" "$g" --node dev/console:c:5:1 \
+  --node dev/null:c:1:3  # ash gives a background job /dev/null as stdin: without it, no echo server
 
 hlog "building the dom0 initramfs"
 bash "$HOST/build_dom0_root.sh" "$work/root" "$work/xen" "$work"/linux/lib/modules/*/kernel \
