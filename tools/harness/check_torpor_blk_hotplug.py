@@ -25,7 +25,7 @@ from harness_results import (Checker, HEARTBEAT, all_console_logs, check_boot_se
 
 GUEST = "bh"
 STEPS = ("create", "ready", "acked-before", "detach", "closed", "paused", "list-empty", "away",
-         "attach", "reconnected", "resumed", "acked-after", "shutdown", "disk-copy")
+         "attach", "reconnected", "resumed", "acked-after", "read-report", "shutdown", "disk-copy")
 MIN_BEATS_DETACHED = 20      # 100 ms beats; the scenario keeps xvda away >= 4 s
 MIN_ACKED_BEFORE = 50        # the scenario waits for record 50
 MIN_ACKED_AFTER = 20         # records acknowledged after the re-attach

@@ -306,7 +306,7 @@ def build_torpor_remus(d: pathlib.Path, checkpoints: int = 70) -> None:
 
 
 BLK_HOTPLUG_STEPS = ("create", "ready", "acked-before", "detach", "closed", "paused", "list-empty",
-                     "away", "attach", "reconnected", "resumed", "acked-after", "shutdown",
+                     "away", "attach", "reconnected", "resumed", "acked-after", "read-report", "shutdown",
                      "disk-copy")
 
 

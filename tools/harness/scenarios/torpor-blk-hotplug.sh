@@ -69,6 +69,8 @@ step reconnected 60 wait_console $NAME 'blkfront: xvda: connected to backend dom
 step resumed 30 wait_console $NAME 'blk: xvda re-attached \(connect #2\): writer resumes' 30
 after=$(last_acked)
 step acked-after 60 acked_beyond $((after + 20)) 60
+# The reader reports every 100 re-reads (50 ms apart, none while detached).
+step read-report 60 wait_console $NAME 'blk: reader checked [0-9]+ acknowledged records' 60
 step shutdown 60 xl shutdown -w $NAME
 
 # Keep the disk up to a little past the last acknowledged record (records are
