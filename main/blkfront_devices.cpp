@@ -95,8 +95,17 @@ public:
         }
         return disk_.connect(g.value());
     }
+    void closing() override { disk_.closing(); }
     void disconnect() override { disk_.disconnect(); }
     void forget_rings() override { disk_.forget_rings(); }
+
+    // Something under device/vbd changed (a detach or an attach): re-read the
+    // backend's state; the Frontend ignores what it has already seen.
+    void recheck() {
+        lock_.lock();
+        frontend_.backend_changed(nullptr);
+        lock_.unlock();
+    }
 
     // blkfront::Bus
     void suspend_cancelled() override {
@@ -136,34 +145,82 @@ void name_of_vdev(unsigned long vdev, char* out, size_t size) {
         snprintf(out, size, "xvd%lu", index);
 }
 
+// The vbds started so far, by their device/vbd entry (only the watch thread
+// adds to it, after boot).
+struct Known {
+    unsigned long vdev;
+    Vbd* vbd;
+};
+Known known[blkfront::Disk::kMaxDisks];
+unsigned known_count = 0;
+bool full_reported = false;
+
+Vbd* known_vbd(unsigned long vdev) {
+    for (unsigned i = 0; i < known_count; ++i)
+        if (known[i].vdev == vdev) return known[i].vbd;
+    return nullptr;
+}
+
+// Starts a vbd for `entry` (a device/vbd child) unless it is known; true if
+// it started one. `at_boot`: quiet about it (the connect line says enough).
+bool start_vbd(const char* entry, bool at_boot) {
+    char* end = nullptr;
+    unsigned long vdev = strtoul(entry, &end, 10);
+    if (!*entry || *end || vdev > 0xffffffffu) {
+        if (at_boot) klog("blkfront: device/vbd/%s: not a virtual-device number; ignored", entry);
+        return false;
+    }
+    if (known_vbd(vdev)) return false;
+    if (known_count >= blkfront::Disk::kMaxDisks) {
+        if (!full_reported)
+            klog("blkfront: device/vbd/%s: already %u disks; ignored", entry, known_count);
+        full_reported = true;
+        return false;
+    }
+    char* name = new char[16];
+    name_of_vdev(vdev, name, 16);
+    char path[48];
+    snprintf(path, sizeof(path), "device/vbd/%s", entry);
+    if (!at_boot) klog("blkfront: %s appeared (%s): starting it", name, path);
+    // blkif's handle is 16 bits; the extended numbers do not fit it and
+    // blkback does not look at it.
+    auto* vbd = new Vbd(name, blkif_vdev_t(vdev), path);
+    known[known_count++] = {vdev, vbd};  // kept even if it fails: its watch may still hold it
+    if (Error e = vbd->start(); e != Error::none) {
+        klog("blkfront: %s (%s): cannot start: %s", name, path, error_name(e));
+        return false;
+    }
+    return true;
+}
+
+// device/vbd changed: a disk attached at run time starts; every known one
+// re-reads its backend's state (a detached disk's directories go away, a
+// re-attached one's come back with the backend in InitWait).
+void on_vbd_directory(const char*, void*) {
+    unsigned count = 0;
+    auto list = xenstore::directory("device/vbd", &count);
+    if (!list.is_error()) {
+        const char* entry = list.value().c_str();
+        for (unsigned i = 0; i < count; ++i, entry += strlen(entry) + 1) (void)start_vbd(entry, false);
+    }
+    for (unsigned i = 0; i < known_count; ++i) known[i].vbd->recheck();
+}
+
 }  // namespace
 
 unsigned start_block_devices() {
     unsigned count = 0;
-    auto list = xenstore::directory("device/vbd", &count);
-    if (list.is_error()) return 0;  // no disks: nothing to say
     unsigned started = 0;
-    const char* entry = list.value().c_str();
-    for (unsigned i = 0; i < count && i < blkfront::Disk::kMaxDisks; ++i, entry += strlen(entry) + 1) {
-        char* end = nullptr;
-        unsigned long vdev = strtoul(entry, &end, 10);
-        if (!*entry || *end || vdev > 0xffffffffu) {
-            klog("blkfront: device/vbd/%s: not a virtual-device number; ignored", entry);
-            continue;
-        }
-        char* name = new char[16];
-        name_of_vdev(vdev, name, 16);
-        char path[48];
-        snprintf(path, sizeof(path), "device/vbd/%s", entry);
-        // blkif's handle is 16 bits; the extended numbers do not fit it and
-        // blkback does not look at it.
-        auto* vbd = new Vbd(name, blkif_vdev_t(vdev), path);
-        if (Error e = vbd->start(); e != Error::none) {
-            klog("blkfront: %s (%s): cannot start: %s", name, path, error_name(e));
-            continue;  // the Vbd stays: its watch may still hold it
-        }
-        ++started;
+    auto list = xenstore::directory("device/vbd", &count);
+    if (!list.is_error()) {
+        const char* entry = list.value().c_str();
+        for (unsigned i = 0; i < count; ++i, entry += strlen(entry) + 1)
+            started += start_vbd(entry, true) ? 1 : 0;
     }
+    // Detach and attach at run time (xl block-detach / block-attach).
+    if (auto w = xenstore::watch("device/vbd", &on_vbd_directory, nullptr); w.is_error())
+        klog("blkfront: cannot watch device/vbd (%s); disks attached later are not seen",
+             error_name(w.error()));
     return started;
 }
 

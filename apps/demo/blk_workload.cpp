@@ -46,6 +46,10 @@ struct Workload {
     uint64_t last_flush_ns = 0;
     bool stopped = false;
     uint64_t checked = 0, bad = 0;
+    // Detach (xl block-detach) and re-attach: see pause_or_resume().
+    bool paused = false;
+    unsigned seen_closes = 0;  // the disk's closes() when last connected
+    bool rewinding = false;    // a request failed across a detach: rewrite from `acked`
 };
 
 Workload* w = nullptr;
@@ -55,9 +59,53 @@ void stop(const char* why, uint64_t record, Error e) {
     w->stopped = true;
 }
 
+// Under w->lock. The disk was detached (its closes() moved): the writer
+// pauses, with one line; what is queued or was on the ring waits in the driver
+// (disk.h, "Detach") and goes out again at re-attach. Back connected: one
+// line, and it carries on after the last acknowledged record.
+void pause_or_resume() {
+    unsigned closes = w->disk->closes();
+    if (!w->paused && closes != w->seen_closes) {
+        w->paused = true;
+        printf("blk: xvda detached: writer pauses (%" PRIu64 " submitted, %" PRIu64
+               " written, acked %" PRIu64 "; unanswered requests wait in the driver)\n",
+               w->next, w->written, w->acked);
+    }
+    if (w->paused && w->disk->is_connected()) {
+        w->paused = false;
+        w->seen_closes = closes;
+        printf("blk: xvda re-attached (connect #%u): writer resumes after acked record %" PRId64
+               " (%" PRIu64 " submitted, %" PRIu64 " written)\n",
+               w->disk->connects(), int64_t(w->acked) - 1, w->next, w->written);
+    }
+}
+
+// Under w->lock: a request failed. Across a detach the writer rewinds to the
+// last acknowledged record once nothing of its is left in the driver;
+// otherwise it stops.
+void failed(const char* what, uint64_t record, Error e) {
+    if (w->disk->closes() == w->seen_closes && !w->paused) {
+        stop(what, record, e);
+        return;
+    }
+    if (!w->rewinding)
+        printf("blk: %s (record %" PRIu64 ") across the detach: %s; rewriting from record %" PRIu64
+               "\n", what, record, error_name(e), w->acked);
+    w->rewinding = true;
+}
+
+// Under w->lock: when every write and the flush are back, start again at `acked`.
+void rewind_if_idle() {
+    if (!w->rewinding || w->flushing) return;
+    for (uint64_t i = w->written; i < w->next; ++i)
+        if (!w->slots[i % kWindow].io.done.is_complete()) return;
+    w->next = w->written = w->acked;
+    w->rewinding = false;
+}
+
 // Under w->lock.
 void submit_next() {
-    if (w->stopped || w->next >= w->capacity || w->next - w->written >= kWindow) return;
+    if (w->stopped || w->paused || w->rewinding || w->next >= w->capacity || w->next - w->written >= kWindow) return;
     uint64_t i = w->next;
     Slot& s = w->slots[i % kWindow];
     make_record(i, s.data);
@@ -79,22 +127,24 @@ void reap() {
         Slot& s = w->slots[w->written % kWindow];
         if (!s.io.done.is_complete()) break;
         if (s.io.result != Error::none) {
-            stop("write failed", w->written, s.io.result);
-            return;
+            failed("write failed", w->written, s.io.result);
+            break;
         }
         ++w->written;
     }
     if (w->flushing && w->flush_io.done.is_complete()) {
         w->flushing = false;
         if (w->flush_io.result != Error::none) {
-            stop("flush failed", w->flush_covers, w->flush_io.result);
-            return;
+            failed("flush failed", w->flush_covers, w->flush_io.result);
+        } else {
+            w->acked = w->flush_covers;
+            printf("blk: acked %" PRIu64 "\n", w->acked - 1);
         }
-        w->acked = w->flush_covers;
-        printf("blk: acked %" PRIu64 "\n", w->acked - 1);
     }
+    if (w->stopped) return;
+    rewind_if_idle();
     uint64_t now = clock::monotonic_ns();
-    if (!w->stopped && !w->flushing && w->written > w->acked &&
+    if (!w->stopped && !w->paused && !w->rewinding && !w->flushing && w->written > w->acked &&
         now - w->last_flush_ns >= kFlushPeriodNs) {
         w->flush_io.op = blkfront::Op::flush;
         w->flush_io.length = 0;
@@ -112,6 +162,7 @@ void writer(void*) {
     uint64_t last = clock::monotonic_ns();
     for (;;) {
         w->lock.lock();
+        pause_or_resume();
         reap();
         if (w->next - w->written < kSteadyInFlight) submit_next();
         bool done = w->stopped || (w->next == w->capacity && w->written == w->next &&
@@ -130,16 +181,20 @@ void reader(void*) {
         sched::this_scheduler().sleep_until(clock::monotonic_ns() + kReadPeriodNs);
         w->lock.lock();
         uint64_t acked = w->acked;
+        bool paused = w->paused;
+        unsigned closes = w->disk->closes();
         w->lock.unlock();
-        if (acked == 0) continue;
+        if (acked == 0 || paused) continue;  // detached: no read would be answered
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
         uint64_t i = rng % acked;
         Error e = w->disk->read(i, buffer, kRecordSize, clock::monotonic_ns() + kReadDeadlineNs);
         if (e != Error::none) {
-            printf("blk: reader: read of record %" PRIu64 " failed: %s\n", i, error_name(e));
-            ++w->bad;
+            bool detached = w->disk->closes() != closes;
+            printf("blk: reader: read of record %" PRIu64 " %s: %s\n", i,
+                   detached ? "cut by a detach (not counted)" : "failed", error_name(e));
+            if (!detached) ++w->bad;
             continue;
         }
         ++w->checked;
@@ -191,6 +246,7 @@ void start(void* arg) {
     w = new Workload;
     w->disk = disk;
     w->capacity = g.bytes() / kRecordSize;
+    w->seen_closes = disk->closes();
     printf("blk: xvda: %" PRIu64 " records of %zu bytes; writing from sector 0 every %" PRIu64
            " ms, flush every %" PRIu64 " ms\n", w->capacity, kRecordSize, kWritePeriodNs / kMs,
            kFlushPeriodNs / kMs);

@@ -155,22 +155,36 @@ void Disk::forget_rings() {
     event_ = EventHandle{};  // the binding went with the old domain: not unbound
 }
 
+void Disk::closing() {
+    IoLock lock(io_lock_);
+    connected_ = false;  // pump() posts nothing; process_responses() still runs
+}
+
 void Disk::disconnect() {
     EventHandle old = event_;
     bool had_ring = ring_granted_;
     grant_ref_t ref = ring_ref_;
+    unsigned kept_before;
     {
         IoLock lock(io_lock_);
+        connected_ = false;     // post nothing more
+        process_responses();    // what the backend answered before it closed
         ring_granted_ = false;  // forget_rings() must not revoke it: done below
+        kept_before = pending_reissue_;
     }
     forget_rings();
     if (!old.is_null()) (void)events::unbind(old);
-    if (had_ring && gt::revoke_access(ref) == Error::busy) {
-        // The backend still maps the ring page: never reuse it.
-        klog("blkfront: %s: the backend still maps the ring; leaving that page alone", name_);
-        IoLock lock(io_lock_);
-        ring_pfn_ = 0;
-    }
+    bool ring_kept = had_ring && gt::revoke_access(ref) == Error::busy;
+    IoLock lock(io_lock_);
+    if (ring_kept) ring_pfn_ = 0;  // the backend still maps it: never reuse that page
+    unsigned queued = 0;
+    for (Io* io = queue_head_; io; io = io->next) ++queued;
+    ++closes_;
+    klog("blkfront: %s: closed (#%u): %s, event channel %u unbound; %u requests without "
+         "a response kept for re-attach, %u queued in all", name_, closes_,
+         !had_ring ? "no ring" : ring_kept ? "ring still mapped by the backend (page left alone)"
+                                           : "ring and request grants revoked",
+         unsigned(old.port), pending_reissue_ - kept_before, queued);
 }
 
 void Disk::queue_front(Io* first, Io* last, unsigned count) {

@@ -21,6 +21,16 @@
 //                        (oldest first) and puts it in front of the queue;
 //                        on connect each is granted again and re-issued in
 //                        that order, and one line says how many.
+// Detach (xl block-detach) and re-attach while running. Policy: requests wait.
+//   backend Closing:     closing(): stop posting; responses still taken.
+//   backend Closed/gone: disconnect(): every request on the ring without a
+//                        response goes back in front of the queue (oldest
+//                        first), the ring and page grants are revoked, the
+//                        event channel unbound; one line. New requests queue.
+//   re-attached:         a new handshake; connect() re-issues them in order.
+//   A page the backend still maps at disconnect (it went away without
+//   unmapping) cannot be reused: that request fails with io_error. Callers
+//   bound their waits (the sync wrappers' deadlines).
 // A backend that breaks the protocol (ring.h) breaks the disk: every request
 // in flight or queued completes with io_error, later ones are refused, the
 // guest carries on.
@@ -94,6 +104,9 @@ public:
     uint32_t event_port() const { return event_.port; }
     // The backend's offers are parsed by the caller (disk_geometry.h).
     Error connect(const DiskGeometry& geometry);
+    // The backend is closing (detach): post nothing more; responses to what is
+    // on the ring are still taken until disconnect().
+    void closing();
     void disconnect();
     void forget_rings();
 
@@ -119,6 +132,8 @@ public:
     bool has_geometry() const { return has_geometry_; }
     const DiskGeometry& geometry() const { return geometry_; }
     uint64_t reissued_total() const { return reissued_total_; }
+    unsigned connects() const { return connects_; }
+    unsigned closes() const { return closes_; }
     uint32_t in_flight() const { return ring_.outstanding(); }
 
 private:
@@ -160,6 +175,7 @@ private:
     unsigned reissue_batch_ = 0;    // of those, how many the next connect logs
     uint64_t reissued_total_ = 0;
     unsigned connects_ = 0;
+    unsigned closes_ = 0;  // disconnect()s (detaches), not resumes
 };
 
 }  // namespace torpor::blkfront

@@ -2,7 +2,7 @@
 // the handshake that are specific to its rings. The frontend calls them in
 // order, never concurrently, and only these:
 //   setup_rings -> publish (again on every transaction retry) -> connect
-//   -> ... -> disconnect          (the backend closes, or a step failed)
+//   -> ... -> [closing] -> disconnect  (the backend closes, or a step failed)
 //   forget_rings                  (resumed in a new domain: the old grants and
 //                                  event channel are gone; then setup_rings
 //                                  again for the new backend)
@@ -46,6 +46,11 @@ public:
     virtual Error publish(KeyWriter& keys) = 0;
     // The backend is Connected: read what it offers, start I/O.
     virtual Error connect(KeyReader& keys) = 0;
+    // The backend is closing (a detach): post nothing more, but keep the rings
+    // granted and keep taking responses, because the backend still maps them
+    // until it is Closed (blkback and netback unmap only when the frontend says
+    // Closed). Default: nothing to do.
+    virtual void closing() {}
     // Stops I/O and gives back what setup_rings took (ungrant, close the port).
     // Requests not yet answered are kept for a later connect.
     virtual void disconnect() = 0;

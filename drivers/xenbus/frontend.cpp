@@ -248,7 +248,14 @@ void Frontend::handle(State backend) {
             }
             return;
         case Phase::closing:
-            if (backend == State::closed) go_closed();
+            if (backend == State::closed) {
+                go_closed();
+            } else if (backend == State::init_wait) {
+                // Re-attached before we saw it close: start over.
+                go_closed();
+                phase_ = Phase::closed;
+                handle(backend);
+            }
             return;
         case Phase::closed:
             if (backend == State::init_wait) {
@@ -317,11 +324,10 @@ void Frontend::connect() {
 }
 
 void Frontend::go_closing() {
-    if (rings_set_up_) {
-        device_.disconnect();
-        rings_set_up_ = false;
-    }
-    (void)write_state(State::closing);
+    if (phase_ == Phase::closing) return;
+    if (rings_set_up_) device_.closing();
+    // Closed, not Closing: the backend keeps its mappings until it sees Closed.
+    (void)write_state(State::closed);
     phase_ = Phase::closing;
 }
 
@@ -330,7 +336,9 @@ void Frontend::go_closed(bool write) {
         device_.disconnect();
         rings_set_up_ = false;
     }
-    if (write && phase_ != Phase::closed) (void)write_state(State::closed);
+    // Already said Closed in go_closing(): the directory may be gone by now.
+    if (write && phase_ != Phase::closed && phase_ != Phase::closing)
+        (void)write_state(State::closed);
     phase_ = Phase::closed;
 }
 

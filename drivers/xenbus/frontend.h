@@ -12,10 +12,15 @@
 //             (Connected for a vif: netback connects when it sees the frontend
 //             Connected; Initialised for a vbd), retried on conflicts.
 //   backend Connected: connect(), then `<dev>/state` = Connected.
-//   backend Closing: disconnect(), `<dev>/state` = Closing; backend Closed:
-//             `<dev>/state` = Closed. A backend back in InitWait after that
-//             (re-attached) starts the handshake again. The backend's
-//             directory gone (state missing): disconnect, closed.
+//   backend Closing (xl block-detach / network-detach): the device's
+//             closing() (post nothing more), then `<dev>/state` = Closed at
+//             once: blkback and netback release the rings only when the
+//             frontend is Closed, so the grants are kept until then.
+//   backend Closed, or its directory gone (state missing): disconnect()
+//             (revoke, unbind), closed; nothing more is written into our
+//             directory, which the toolstack is about to remove. A backend
+//             back in InitWait after that (re-attached: the toolstack wrote
+//             both directories again) starts the handshake again.
 //   a cancelled suspend: nothing happens at all, the rings carry on.
 //   a resume into a new domain: forget_rings(), re-read backend and
 //             backend-id (the backend is a new one), write Initialising, watch
@@ -41,7 +46,7 @@ enum class Phase : uint8_t {
     waiting_backend,   // Initialising written, the backend is not in InitWait yet
     published,         // keys written, waiting for the backend to connect
     connected,
-    closing,           // we wrote Closing, waiting for the backend to close
+    closing,           // the backend is closing: we wrote Closed, rings kept until it is Closed
     closed,
     broken,
 };

@@ -151,6 +151,7 @@ public:
         backend_feature = f.is_error() ? "(missing)" : f.value().c_str();
         return fail_connect;
     }
+    void closing() override { calls.push_back("closing"); }
     void disconnect() override { calls.push_back("disconnect"); }
     void forget_rings() override { calls.push_back("forget"); }
 };
@@ -405,16 +406,58 @@ TEST_F(XenbusFrontend, BackendClosingThenClosedThenReattached) {
     Frontend f(store, device, kDev, State::connected);
     connect(f);
     backend_goes("5");
-    EXPECT_EQ(device.calls.back(), "disconnect");
-    EXPECT_EQ(dev("state"), "5");
+    EXPECT_EQ(device.calls.back(), "closing") << "the backend still maps the rings: not revoked yet";
+    EXPECT_EQ(dev("state"), "6") << "blkback/netback release the rings only when we say Closed";
     EXPECT_EQ(f.phase(), Phase::closing);
+    backend_goes("5");  // a repeated event changes nothing
+    EXPECT_EQ(std::count(device.calls.begin(), device.calls.end(), "closing"), 1);
+    unsigned writes = store.writes_outside_transactions;
     backend_goes("6");
-    EXPECT_EQ(dev("state"), "6");
+    EXPECT_EQ(device.calls.back(), "disconnect") << "the backend is Closed: now revoke";
+    EXPECT_EQ(store.writes_outside_transactions, writes) << "Closed was already written";
     EXPECT_EQ(f.phase(), Phase::closed);
     EXPECT_EQ(std::count(device.calls.begin(), device.calls.end(), "disconnect"), 1);
     backend_goes("2");  // re-attached
     EXPECT_EQ(f.phase(), Phase::published);
     EXPECT_EQ(device.calls.back(), "publish");
+    backend_goes("4");
+    EXPECT_EQ(f.handshakes(), 2u);
+    EXPECT_EQ(f.phase(), Phase::connected);
+}
+
+TEST_F(XenbusFrontend, DetachThenBothDirectoriesRemovedThenReattached) {
+    // xl block-detach: backend Closing, we say Closed, the backend Closes, the
+    // toolstack removes both directories; xl block-attach writes them again.
+    Frontend f(store, device, kDev, State::initialised);
+    connect(f);
+    backend_goes("5");
+    EXPECT_EQ(dev("state"), "6");
+    store.keys.erase("device/vif/0/state");
+    store.keys.erase("device/vif/0/tx-ring-ref");
+    store.remove(std::string(kBackend) + "/state");
+    store.deliver();
+    EXPECT_EQ(f.phase(), Phase::closed);
+    EXPECT_EQ(device.calls.back(), "disconnect");
+    EXPECT_EQ(dev("state"), "(missing)") << "writing would re-create the removed directory";
+    store.keys["device/vif/0/state"] = "1";  // the toolstack's fresh directory
+    backend_goes("1");
+    EXPECT_EQ(f.phase(), Phase::closed) << "not ready yet";
+    backend_goes("2");
+    EXPECT_EQ(f.phase(), Phase::published);
+    EXPECT_EQ(dev("tx-ring-ref"), "201") << "new rings, newly published";
+    backend_goes("4");
+    EXPECT_EQ(f.phase(), Phase::connected);
+    EXPECT_EQ(dev("state"), "4");
+    EXPECT_EQ(f.handshakes(), 2u);
+}
+
+TEST_F(XenbusFrontend, ReattachedWhileStillClosingStartsOver) {
+    Frontend f(store, device, kDev, State::connected);
+    connect(f);
+    backend_goes("5");
+    backend_goes("2");  // the Closed event was missed: the backend is new
+    EXPECT_EQ(device.calls, (std::vector<std::string>{"setup 0", "publish", "connect", "closing",
+                                                      "disconnect", "setup 0", "publish"}));
     backend_goes("4");
     EXPECT_EQ(f.handshakes(), 2u);
 }

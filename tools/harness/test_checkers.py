@@ -394,7 +394,47 @@ def build_torpor_memory(d: pathlib.Path) -> None:
     write(d / "console/guest-mem--incoming.log", second.text())
 
 
+BLK_HOTPLUG_STEPS = ("create", "ready", "acked-before", "detach", "closed", "paused", "list-empty",
+                     "away", "attach", "reconnected", "resumed", "acked-after", "read-report", "shutdown",
+                     "disk-copy")
+
+
+def build_torpor_blk_hotplug(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    write_steps(d, BLK_HOTPLUG_STEPS)
+    write(d / "detached_s", "6\n")
+    log = Console().boot(3, vcpus=2).say("demo: running").say(
+        "blkfront: xvda: connected to backend domain 0 (connect #1): 131072 sectors of 512 bytes "
+        "(64 MiB), flush: flush-cache, 32 ring slots",
+        "blk: xvda: 131072 records of 512 bytes; writing from sector 0 every 20 ms, flush every 200 ms")
+    acked = 0
+
+    def ack(n):
+        nonlocal acked
+        for _ in range(n // 10):
+            acked += 10
+            log.beats(2).say(f"blk: acked {acked - 1}")
+    ack(80)
+    log.say("blk: reader checked 100 acknowledged records, 0 bad")
+    log.say("blkfront: xvda: closed (#1): ring and request grants revoked, event channel 7 unbound; "
+            "3 requests without a response kept for re-attach, 5 queued in all",
+            f"blk: xvda detached: writer pauses ({acked + 5} submitted, {acked + 2} written, acked "
+            f"{acked}; unanswered requests wait in the driver)")
+    log.beats(50)
+    log.say("blkfront: xvda: connected to backend domain 0 (connect #2): 131072 sectors of 512 "
+            "bytes (64 MiB), flush: flush-cache, 32 ring slots",
+            "blkfront: xvda: re-issuing 3 requests that had no response, in their original order "
+            "(2 more were queued)",
+            f"blk: xvda re-attached (connect #2): writer resumes after acked record {acked - 1} "
+            f"({acked + 5} submitted, {acked + 2} written)")
+    ack(60)
+    log.say("blk: reader checked 200 acknowledged records, 0 bad", "torpor: shutdown requested: poweroff")
+    write(d / "console/guest-bh.log", log.text())
+    (d / "disk-prefix.img").write_bytes(b"".join(make_record(i) for i in range(acked + 30)))
+
+
 BUILDERS = {
+    "torpor-blk-hotplug": build_torpor_blk_hotplug,
     "torpor-remus": build_torpor_remus,
     "torpor-boot": build_torpor_boot,
     "torpor-core": build_torpor_core,
@@ -674,6 +714,28 @@ FAULTS = {
             "[2026-11-28 07:26:23] blk: write failed (record 40): I/O error; writer stops")),
         ("no storage workload", drop_lines("] blk")),
         ("a cancelled suspend re-issued", drop_lines("blkfront: xvda: suspend cancelled"))],
+    "torpor-blk-hotplug": TORPOR_FAULTS + [
+        ("no reconnect after the attach", drop_lines("(connect #2)")),
+        ("the disk closed twice", edit_logs("blk: xvda detached", "blkfront: xvda: closed (#2): ring "
+                                            "and request grants revoked, event channel 7 unbound; 0 "
+                                            "requests without a response kept for re-attach, 0 queued "
+                                            "in all\n[2026-11-28 07:26:21] blk: xvda detached")),
+        ("the ring still mapped at close", edit_logs("ring and request grants revoked",
+                                                     "ring still mapped by the backend (page left alone)")),
+        ("no heartbeats while detached", drop_lines_matching(r"heartbeat (1[7-9]|[2-5]\d|6[0-5]) ")),
+        ("a heartbeat lost while detached", drop_lines("] heartbeat 30 ")),
+        ("the writer never paused", drop_lines("writer pauses")),
+        ("nothing acknowledged after the attach", drop_lines_matching(r"blk: acked (9\d|1[0-3]\d)$")),
+        ("a write failed for good", append_to_first_log(
+            "[2026-11-28 07:26:23] blk: write failed (record 40): io_error; writer stops")),
+        ("the frontend broke", append_to_first_log(
+            "[2026-11-28 07:26:23] xenbus: device/vbd/51712: backend state is not a XenbusState "
+            "(protocol_error); device marked broken")),
+        ("the detach step failed", replace_file("steps.tsv", "step\trc\tms\n" + "".join(
+            f"{n}\t{1 if n == 'detach' else 0}\t150\n" for n in BLK_HOTPLUG_STEPS))),
+        ("an acknowledged record damaged on disk", damage_record(85)),
+        ("no disk image", lambda d: (d / "disk-prefix.img").unlink()),
+    ],
     "torpor-remus": TORPOR_FAULTS + [
         ("too few checkpoints", lambda d: build_torpor_remus(d, checkpoints=20)),
         ("a checkpoint resumed in a new domain", edit_logs(

@@ -1,0 +1,81 @@
+# dom0 scenario: xl block-detach and block-attach of torpor's disk while it
+# runs. torpor (2 vCPUs) boots with xvda (a sparse 64 MiB raw file on a loop
+# device, attached by blkback through our own hotplug script, as in
+# torpor-suspend) and its demo writes records there; once some are
+# acknowledged, `xl block-detach` takes xvda away: the guest must close the
+# disk (one line), pause its writer (one line) and go on beating; after a few
+# seconds `xl block-attach` gives the same disk back (the create's own disk
+# string): the guest must reconnect (connect #2) and acknowledge more records.
+# After `xl shutdown` the disk's first sectors (a little past the last
+# acknowledged record) are kept as disk-prefix.img for the checker.
+# Record: detached_s (how long xvda was away, by dom0's clock).
+. /harness/lib.sh
+
+NAME=bh
+DISK=/tmp/$NAME-disk.img
+rm -f "$DISK"
+dd if=/dev/zero of="$DISK" bs=1M seek=64 count=0 2>/dev/null
+LOOP=$(losetup -f) && losetup "$LOOP" "$DISK" || { echo "no loop device for $DISK"; exit 1; }
+cat > /tmp/blk-phy.sh <<'HOTPLUG'
+#!/bin/sh
+# libxl's hotplug script for a phy: disk ($1: add or remove): blkback wants
+# the device's major:minor (hex) in physical-device.
+[ "$1" = add ] || exit 0
+dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
+mm=$(stat -L -c '%t:%T' "$dev") || exit 1
+xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-device-path" "$dev"
+xenstore-write "$XENBUS_PATH/hotplug-status" connected
+HOTPLUG
+chmod +x /tmp/blk-phy.sh
+DISK_SPEC="format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$LOOP"
+cat > /tmp/$NAME.cfg <<CFG
+type = "pv"
+name = "$NAME"
+kernel = "/payload/torpor.elf"
+memory = 64
+vcpus = 2
+on_crash = "preserve"
+disk = [ "$DISK_SPEC" ]
+CFG
+
+# last_acked: the highest "blk: acked N" so far (-1 before any).
+last_acked() {
+  console_grep $NAME 'blk: acked [0-9]+' | sed 's/.*blk: acked \([0-9]*\).*/\1/' | sort -n | tail -n 1 | grep . || echo -1
+}
+# acked_beyond N TIMEOUT: wait until a record past N is acknowledged.
+acked_beyond() {
+  local end=$(($(now_ms) + $2 * 1000))
+  while [ "$(now_ms)" -lt "$end" ]; do
+    [ "$(last_acked)" -gt "$1" ] && return 0
+    sleep 0.2
+  done
+  echo "acked_beyond: nothing past record $1 acknowledged within $2 s" >&2
+  return 1
+}
+
+step create 60 xl create /tmp/$NAME.cfg || exit 1
+step ready 240 wait_console $NAME 'demo: running' 240 || exit 1
+step acked-before 60 acked_beyond 50 60 || exit 1
+
+t0=$(now_ms)
+step detach 60 xl block-detach $NAME xvda
+step closed 30 wait_console $NAME 'blkfront: xvda: closed \(#1\)' 30
+step paused 30 wait_console $NAME 'blk: xvda detached: writer pauses' 30
+step list-empty 15 sh -c "! xl block-list $NAME | grep -q 51712"
+step away 10 sleep 4  # heartbeats go on meanwhile (checked from the log)
+step attach 60 xl block-attach $NAME "$DISK_SPEC"
+echo $(( ($(now_ms) - t0) / 1000 )) > "$RESULTS/detached_s"
+step reconnected 60 wait_console $NAME 'blkfront: xvda: connected to backend domain [0-9]+ \(connect #2\)' 60
+step resumed 30 wait_console $NAME 'blk: xvda re-attached \(connect #2\): writer resumes' 30
+after=$(last_acked)
+step acked-after 60 acked_beyond $((after + 20)) 60
+# The reader reports every 100 re-reads (50 ms apart, none while detached).
+step read-report 60 wait_console $NAME 'blk: reader checked [0-9]+ acknowledged records' 60
+step shutdown 60 xl shutdown -w $NAME
+
+# Keep the disk up to a little past the last acknowledged record (records are
+# one sector each; what was written but not yet acknowledged may follow).
+last=$(last_acked)
+step disk-copy 60 dd if="$DISK" of="$RESULTS/disk-prefix.img" bs=512 count=$(( last + 1 + 64 ))
+losetup -d "$LOOP"
+rm -f "$DISK"
