@@ -22,12 +22,16 @@ void memory_load(void*) {
     unsigned char* chunks[kChunks] = {};
     uint64_t rounds = 0, allocated = 0, nulls = 0, corrupt = 0;
     uint64_t next_report = clock::monotonic_ns() + kReportPeriodNs;
+    size_t peak = 0;  // the most chunks live since the last report
     auto tick = [&](size_t live) {
+        if (live > peak) peak = live;
         sched::this_scheduler().sleep_until(clock::monotonic_ns() + kGapNs);
         if (clock::monotonic_ns() < next_report) return;
         next_report += kReportPeriodNs;
         printf("memload: rounds=%" PRIu64 " chunks=%" PRIu64 " live_kib=%zu nulls=%" PRIu64
-               " corrupt=%" PRIu64 "\n", rounds, allocated, live * (kChunk / 1024), nulls, corrupt);
+               " corrupt=%" PRIu64 " peak_kib=%zu\n", rounds, allocated, live * (kChunk / 1024),
+               nulls, corrupt, peak * (kChunk / 1024));
+        peak = live;
     };
     for (;;) {
         unsigned char fill = static_cast<unsigned char>(rounds * 7 + 1);

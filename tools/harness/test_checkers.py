@@ -367,7 +367,7 @@ def build_torpor_memory(d: pathlib.Path) -> None:
             rounds += 1
             chunks += 16
             log.wait(1).say(f"memload: rounds={rounds} chunks={chunks} live_kib={live_kib} "
-                            f"nulls={nulls} corrupt=0")
+                            f"nulls={nulls} corrupt=0 peak_kib={live_kib}")
     first = Console().say(
         "Logfile Opened",
         f"torpor {VERSION}: booted on Xen 4.17 as domain 21, nr_pages=153600 (600 MiB), "
