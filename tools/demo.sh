@@ -4,15 +4,15 @@
 # migrate --live and a failed migration (plus 3 mixed cycles), and the Linux PV
 # baseline through the same operations; then prints what happened and torpor's
 # own console (heartbeat and counter lines left out), and what the dom0 network
-# client saw where it ran (always for Linux; for torpor with TORPOR_DEMO_NET=1,
-# once its netfront exists). Results stay in $TORPOR_BUILD_DIR/demo-results.
+# client saw where it ran (Linux, and torpor unless TORPOR_DEMO_NET=0).
+# Results stay in $TORPOR_BUILD_DIR/demo-results.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$(bash "$root/tools/build.sh" | tail -n 1)
 results=$build/demo-results
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-sed -e 's/^CYCLES=${CYCLES:-20}/CYCLES=${CYCLES:-3}/' -e "s/^NET=\${NET:-0}/NET=${TORPOR_DEMO_NET:-0}/" \
+sed -e 's/^CYCLES=${CYCLES:-20}/CYCLES=${CYCLES:-3}/' -e "s/^NET=\${NET:-1}/NET=${TORPOR_DEMO_NET:-1}/" \
   "$root/tools/harness/scenarios/torpor-suspend.sh" > "$work/torpor-suspend.sh"
 bash "$root/tools/harness/run-suite.sh" --kernel "$build/torpor.elf" --out "$results" \
   "$work/torpor-suspend.sh" linux-baseline || echo "demo: the harness run reported a failure"
