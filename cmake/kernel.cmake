@@ -158,6 +158,7 @@ set(kernel_sources
   main/boot.cpp
   main/kernel_main.cpp
   main/memory_target_watch.cpp
+  main/idle_memory_reclaimer.cpp
   main/network.cpp
   main/vif_device.cpp
   main/panic_test.cpp

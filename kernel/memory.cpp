@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/spinlock.h"
 #include "kernel/mm/backed_regions.h"
+#include "kernel/mm/free_low_water.h"
 #include "kernel/mm/xen_regions.h"
 #include "xen/event_mask.h"
 #include "xen/p2m.h"
@@ -48,6 +49,7 @@ BackedRegions backing;
 XenRegions xen_regions;
 bool on_demand = false;           // free memory lives in Xen (see memory.h)
 size_t refusals = 0;              // allocations Xen could not back
+FreeLowWater low_water;           // what stayed free since give_back_idle last ran
 
 // Beyond this many free frames whole free regions go back to Xen; below the
 // low mark the next regions are populated ahead of need, a batch at a time.
@@ -64,10 +66,16 @@ void note_refusal(const char* what, size_t frames) {
              frame_limit());
 }
 
-// With the allocator lock held. Over the target (xl mem-set down while the
-// memory was in use) no reserve is kept: every region that becomes free goes.
-size_t keep_free() {
-    return backing.held_frames() > backing.limit() ? 0 : kReserveFrames;
+// With the allocator lock held, after frames were freed. Within the target
+// the regions wait for give_back_idle: a load that frees and allocates again
+// keeps them instead of churning populate/decrease hypercalls, and a live
+// migration's pre-copy does not see pages vanish under it (libxenguest's
+// write_batch fails the whole save when a page it found in the p2m can no
+// longer be mapped: tools/libs/guest/xg_sr_save.c). Over the target (xl
+// mem-set down while the memory was in use) every region that becomes free
+// goes at once, no reserve kept.
+void give_back_if_over_target(unsigned long first, size_t count) {
+    if (backing.held_frames() > backing.limit()) (void)backing.give_back_around(first, count, 0);
 }
 
 // With the allocator lock held.
@@ -88,6 +96,7 @@ ErrorOr<unsigned long> allocate_frames(size_t count) {
             if (backing.populate((count + kRegion - 1) / kRegion + kAheadRegions - 1) == 0) break;
             got = allocator.allocate_run(count);
         }
+        low_water.note(allocator.free_count());
         if (!got.is_error()) populate_ahead();
     }
     if (got.is_error() && on_demand) note_refusal("a run", count);
@@ -98,7 +107,7 @@ Error free_frames(unsigned long first, size_t count) {
     xen::EventMaskGuard masked;
     LockGuard guard(allocator_lock);
     Error e = allocator.free(first, count);
-    if (e == Error::none && on_demand) (void)backing.give_back_around(first, count, keep_free());
+    if (e == Error::none && on_demand) give_back_if_over_target(first, count);
     return e;
 }
 
@@ -123,10 +132,10 @@ ErrorOr<uintptr_t> grow_heap(ptrdiff_t delta) {
             got = c_heap.grow(delta);
             if (on_demand && c_heap.committed_bytes() < committed) {  // trimmed
                 unsigned long from = allocator.first_frame() + c_heap.committed_bytes() / arch::kPageSize;
-                (void)backing.give_back_around(
-                    from, (committed - c_heap.committed_bytes()) / arch::kPageSize, keep_free());
+                give_back_if_over_target(from, (committed - c_heap.committed_bytes()) / arch::kPageSize);
             }
         }
+        low_water.note(allocator.free_count());
         if (!got.is_error()) populate_ahead();
     }
     if (got.is_error() && pages) note_refusal("the heap", pages);
@@ -150,6 +159,17 @@ OnDemandReport start_on_demand(unsigned long held) {
 }
 
 bool on_demand_enabled() { return on_demand; }
+
+size_t give_back_idle() {
+    xen::EventMaskGuard masked;
+    LockGuard guard(allocator_lock);
+    size_t now = allocator.free_count();
+    size_t idle = low_water.end_window(now);
+    if (!on_demand || idle < kReserveFrames + kRegion) return 0;
+    // give_back_free stops once fewer than keep + one region stay free: at
+    // most `idle - reserve` frames go, and the reserve stays.
+    return backing.give_back_free(now - (idle - kReserveFrames));
+}
 
 unsigned long held_frames() {
     xen::EventMaskGuard masked;

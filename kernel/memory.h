@@ -26,7 +26,8 @@ size_t free_frame_count();
 
 // Free memory lives in Xen (kernel/mm/backed_regions.h): from start_on_demand
 // on, whole free 2 MiB regions beyond a 4 MiB reserve go back to Xen (at once,
-// and whenever a free makes one whole), and allocate_frames / grow_heap
+// then through give_back_idle once they stayed free for a whole window, or at
+// the next free while over the target), and allocate_frames / grow_heap
 // populate regions when they need them (out_of_memory when Xen refuses or the
 // limit is reached). `held`: the frames Xen counts against us now.
 struct OnDemandReport {
@@ -37,6 +38,10 @@ struct OnDemandReport {
 };
 OnDemandReport start_on_demand(unsigned long held);
 bool on_demand_enabled();
+// Gives back whole free regions beyond the reserve, as many frames as stayed
+// free since the previous call (kernel/mm/free_low_water.h). Returns frames
+// given back. Called every few seconds (main/idle_memory_reclaimer.cpp).
+size_t give_back_idle();
 unsigned long held_frames();
 unsigned long frame_limit();  // BackedRegions::kNoLimit: none
 // The most frames we may hold (xl mem-set's memory/target). Gives back whole

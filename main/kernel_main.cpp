@@ -17,6 +17,7 @@
 #include "kernel/time/clock.h"
 #include "kernel/version.h"
 #include "main/blkfront_devices.h"
+#include "main/idle_memory_reclaimer.h"
 #include "main/memory_target_watch.h"
 #include "main/network.h"
 #include "main/panic_test.h"
@@ -87,6 +88,9 @@ void kernel_main(const BootReport& boot) {
         klog("balloon: not available: %s", error_name(e));
     if (Error e = memory_target_watch::start(); e != Error::none && e != Error::not_supported)
         klog("memory: cannot watch memory/target (xl mem-set): %s", error_name(e));
+    if (Error e = idle_memory_reclaimer::start(); e != Error::none && e != Error::not_supported)
+        klog("memory: no idle memory reclaimer (%s): freed memory stays with the guest",
+             error_name(e));
     shutdown_control::set_suspend_handler(suspend::suspend_now);
     if (Error e = suspend::init(boot.si); e != Error::none)
         klog("suspend: not available: %s", error_name(e));

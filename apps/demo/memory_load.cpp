@@ -18,6 +18,11 @@ constexpr size_t kChunks = 16;
 constexpr uint64_t kGapNs = 50'000'000ull;
 constexpr uint64_t kReportPeriodNs = 1'000'000'000ull;
 constexpr uint64_t kMaxNullsPrinted = 20;
+// Every kRestEvery rounds the load holds nothing for kRestNs: long enough for
+// the kernel to give the idle memory back to Xen (main/idle_memory_reclaimer),
+// after which the next round has it populated again.
+constexpr uint64_t kRestEvery = 40;
+constexpr uint64_t kRestNs = 8'000'000'000ull;
 
 void memory_load(void*) {
     unsigned char* chunks[kChunks] = {};
@@ -64,6 +69,12 @@ void memory_load(void*) {
         malloc_trim(0);
         ++rounds;
         tick(0);
+        if (rounds % kRestEvery == 0) {
+            printf("memload: resting %" PRIu64 " s with nothing allocated (round %" PRIu64 ")\n",
+                   kRestNs / 1'000'000'000ull, rounds);
+            sched::this_scheduler().sleep_until(clock::monotonic_ns() + kRestNs);
+            next_report = clock::monotonic_ns();
+        }
     }
 }
 

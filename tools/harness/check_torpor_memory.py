@@ -15,7 +15,8 @@ from harness_results import (Checker, all_console_logs, check_no_panic, check_se
 
 STEPS = ("create", "ready", "memload", "list-before", "migrate-live", "resumed",
          "memload-after-migrate", "memset-down", "target-down", "null", "memload-down", "list-down",
-         "memset-up", "target-up", "memload-up", "list-up", "destroy")
+         "memset-up", "target-up", "memload-up", "list-up", "reclaimed", "memload-after-rest",
+         "destroy")
 
 
 def listed_mib(results: pathlib.Path, name: str) -> int:
@@ -89,6 +90,21 @@ def check(c: Checker, results: pathlib.Path) -> None:
     # The peak since the previous report: a report's own live_kib is a sample.
     full = [r for r in reports if int(r[5]) >= 16 * 1024]
     c.check(full, "memload reached its 16 MiB at some point")
+    # The load's rest: what stayed free for a whole reclaim period went back
+    # to Xen (beyond the 4 MiB reserve: most of the load's 16 MiB), and the
+    # next rounds populated it again without a NULL or a corrupt chunk.
+    rest = re.search(r"^memload: resting \d+ s with nothing allocated.*$", log, re.M)
+    after_rest = log[rest.end():] if rest else ""
+    idle = re.search(r"^memory: gave back (\d+) frames unused for \d+ s, holding (\d+) frames.*$",
+                     after_rest, re.M)
+    c.check(idle is not None and int(idle.group(1)) >= 2048,
+            f"idle memory given back during the load's rest ({idle.group(0) if idle else 'missing'})")
+    after_idle = after_rest[idle.end():] if idle else ""
+    refilled = [r for r in re.findall(r"^memload: rounds=.* nulls=(\d+) corrupt=(\d+) "
+                                      r"peak_kib=(\d+)$", after_idle, re.M)]
+    c.check(refilled and max(int(r[2]) for r in refilled) >= 16 * 1024
+            and all(r[1] == "0" for r in refilled),
+            f"after the rest the load got its 16 MiB again ({len(refilled)} reports)")
     check_no_panic(c, all_console_logs(results))
     check_serial(c, results)
 

@@ -59,9 +59,13 @@ class Checker:
         return ok
 
     def check_steps(self, steps: dict, names) -> None:
-        """Every named dom0 step ran and exited 0."""
+        """Every named dom0 step ran and exited 0. A failed step's FAIL line
+        carries what its log says went wrong, so that a CI run that keeps
+        nothing but this output can still be diagnosed."""
         for name in names:
-            self.check(steps.get(name) == 0, f"step {name} rc={steps.get(name)}")
+            rc = steps.get(name)
+            hint = "" if rc == 0 else step_failure_hint(getattr(steps, "results", None), name)
+            self.check(rc == 0, f"step {name} rc={rc}" + (f": {hint}" if hint else ""))
 
     def check_scenario_ran(self, results: pathlib.Path) -> bool:
         """The result directory exists and the scenario script exited 0 (not
@@ -90,9 +94,32 @@ def read_text(path: pathlib.Path) -> str:
     return path.read_text(errors="replace") if path.is_file() else ""
 
 
+class Steps(dict):
+    """step name -> rc, remembering the result directory (for step logs)."""
+
+    results = None
+
+
+FAILURE_WORDS = re.compile(r"error|fail|cannot|refus|denied|timed? ?out|no such|abort", re.I)
+
+
+def step_failure_hint(results, name: str, lines: int = 3, width: int = 160) -> str:
+    """The last lines of step `name`'s log (steps/NN-name.log, the last run)
+    that say something failed, else its last line; "" without a log."""
+    if results is None:
+        return ""
+    logs = sorted((pathlib.Path(results) / "steps").glob(f"[0-9]*-{name}.log"))
+    if not logs:
+        return ""
+    text = [l.strip() for l in read_text(logs[-1]).splitlines() if l.strip()]
+    picked = [l for l in text if FAILURE_WORDS.search(l)][-lines:] or text[-1:]
+    return " | ".join(l[:width] for l in picked)
+
+
 def read_steps(results: pathlib.Path) -> dict:
     """step name -> rc (the last run of a step name wins)."""
-    steps = {}
+    steps = Steps()
+    steps.results = results
     for line in read_text(results / "steps.tsv").splitlines()[1:]:
         parts = line.split("\t")
         if len(parts) >= 2 and parts[1].lstrip("-").isdigit():

@@ -353,7 +353,8 @@ def build_torpor_memory(d: pathlib.Path) -> None:
     write(d / "rc", "0\n")
     write_steps(d, ("create", "ready", "memload", "list-before", "migrate-live", "resumed",
                     "memload-after-migrate", "memset-down", "target-down", "null", "memload-down",
-                    "list-down", "memset-up", "target-up", "memload-up", "list-up", "destroy"))
+                    "list-down", "memset-up", "target-up", "memload-up", "list-up", "reclaimed",
+                    "memload-after-rest", "destroy"))
     for name, text in (("free_mb", "1000"), ("memory_mb", "600"), ("down_mb", "16")):
         write(d / name, text + "\n")
     head = "Name                                        ID   Mem VCPUs\tState\tTime(s)\n"
@@ -390,6 +391,9 @@ def build_torpor_memory(d: pathlib.Path) -> None:
     reports(second, 4, live_kib=6144, nulls=1)
     second.say("memory: target 614400 KiB: gave back 0 frames, holding 3072 frames (12288 KiB)")
     reports(second, 4, nulls=1)
+    second.say("memload: resting 8 s with nothing allocated (round 40)")
+    second.wait(3).say("memory: gave back 3584 frames unused for 3 s, holding 2560 frames (10240 KiB)")
+    reports(second, 3, nulls=1)
     write(d / "console/guest-mem.log", first.text())
     write(d / "console/guest-mem--incoming.log", second.text())
 
@@ -761,6 +765,8 @@ FAULTS = {
         ("a chunk corrupt", edit_logs("nulls=1 corrupt=0", "nulls=1 corrupt=1")),
         ("the app stopped after the migration", lambda d: (d / "console/guest-mem--incoming.log").unlink()),
         ("mem-set up not seen", drop_lines("target 614400 KiB")),
+        ("idle memory never given back", drop_lines("unused for")),
+        ("the load never rested", drop_lines("memload: resting")),
         ("migrate --live failed", lambda d: write_steps(d, ("create", "ready", "migrate-live"),
                                                         {"migrate-live": 1}))],
     "linux-baseline": [
@@ -876,6 +882,31 @@ class CheckerSelfTest(unittest.TestCase):
                 self.expect(script, extra, d, tmp, passing, case)
                 shutil.rmtree(root)
         self.each(body)
+
+
+class StepFailureHintTest(unittest.TestCase):
+
+    def test_a_failed_step_names_what_its_log_says(self):
+        from harness_results import Checker, read_steps  # noqa: E402
+        import contextlib
+        import io
+        with tempfile.TemporaryDirectory() as tmp:
+            d = pathlib.Path(tmp)
+            (d / "steps").mkdir()
+            (d / "steps.tsv").write_text("step\trc\tms\nmigrate-live\t1\t900\nready\t0\t5\n")
+            (d / "steps" / "04-migrate-live.log").write_text(
+                "xc: info: Saving domain 3\nxc: error: Mapping of pfn 0x1234 failed 22\n"
+                "migration sender: libxl_domain_suspend failed (rc=-3)\nmore\n")
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                c = Checker("x")
+                c.check_steps(read_steps(d), ("migrate-live", "ready", "gone"))
+            text = out.getvalue()
+            self.assertIn("FAIL x: step migrate-live rc=1: xc: error: Mapping of pfn 0x1234 "
+                          "failed 22 | migration sender: libxl_domain_suspend failed", text)
+            self.assertIn("PASS x: step ready rc=0\n", text)
+            self.assertIn("FAIL x: step gone rc=None\n", text)
+            self.assertEqual((c.passed, c.failed), (1, 2))
 
 
 if __name__ == "__main__":
