@@ -80,8 +80,17 @@ void vifs_changed(const char*, void*) {
             if (!parse_id(name, &id)) continue;
             int found = -1;
             for (unsigned i = 0; i < vif_count; ++i)
-                if (vifs[i].id == id && vifs[i].present) found = int(i);
+                if (vifs[i].id == id) found = int(i);
             if (found >= 0) {
+                // Re-attached (xl network-attach gave the same id back): the
+                // driver we have runs the handshake again by itself once the
+                // new backend is in InitWait (drivers/xenbus/frontend.h), on
+                // the same netif; a second driver would fight it for the
+                // device's keys.
+                if (!vifs[found].present)
+                    klog("net: %s back in xenstore (%s): the same driver reconnects",
+                         vifs[found].name, vifs[found].path);
+                vifs[found].present = true;
                 seen[found] = true;
                 continue;
             }

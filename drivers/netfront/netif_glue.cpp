@@ -84,8 +84,13 @@ err_t NetifGlue::link_output(struct netif* netif, struct pbuf* p) {
 }
 
 void NetifGlue::status_changed(struct netif* netif) {
+    // lwIP calls this on every address change and on every netif_set_up:
+    // one line per address the interface comes up with.
     auto* self = static_cast<NetifGlue*>(netif->state);
-    if (!ip4_addr_isany_val(*netif_ip4_addr(netif))) self->report_address();
+    uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(netif));
+    if (!netif_is_up(netif) || ip == 0 || ip == self->reported_ip_) return;
+    self->reported_ip_ = ip;
+    self->report_address();
 }
 
 Error NetifGlue::add(const char* name, const MacAddress& mac, Transmit transmit, void* context) {

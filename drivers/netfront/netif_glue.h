@@ -56,6 +56,7 @@ private:
     void* context_ = nullptr;
     bool added_ = false;
     bool configured_ = false;
+    uint32_t reported_ip_ = 0;  // the address last logged (network order), 0: none
     AddressChoice choice_ = {};
 };
 

@@ -11,8 +11,10 @@ unbound), paused its writer and kept beating; on the attach it reconnected
 (connect #2), the writer resumed after its last acknowledged record and
 acknowledged more; no I/O error, bad record or broken device (a request cut by
 the detach and redone by the documented policy is allowed); after the shutdown
-the image holds every acknowledged record. An empty, missing or cut-short
-RESULTDIR fails.
+the image holds every acknowledged record. The vif: answered ping before
+`xl network-detach`; the guest disconnected it and saw it removed, then its
+driver reconnected, once, to the re-attached one (in that order), answering ping and HTTP
+again, beating all along. An empty, missing or cut-short RESULTDIR fails.
 """
 import pathlib
 import re
@@ -25,7 +27,9 @@ from harness_results import (Checker, HEARTBEAT, all_console_logs, check_boot_se
 
 GUEST = "bh"
 STEPS = ("create", "ready", "acked-before", "detach", "closed", "paused", "list-empty", "away",
-         "attach", "reconnected", "resumed", "acked-after", "read-report", "shutdown", "disk-copy")
+         "attach", "reconnected", "resumed", "acked-after", "read-report", "vif-ping-before",
+         "vif-detach", "vif-disconnected", "vif-removed", "vif-list-empty", "vif-attach",
+         "vif-reconnected", "vif-ping-after", "vif-http-after", "shutdown", "disk-copy")
 MIN_BEATS_DETACHED = 20      # 100 ms beats; the scenario keeps xvda away >= 4 s
 MIN_ACKED_BEFORE = 50        # the scenario waits for record 50
 MIN_ACKED_AFTER = 20         # records acknowledged after the re-attach
@@ -121,10 +125,39 @@ def check(c: Checker, results: pathlib.Path) -> None:
     c.check(image and not bad_records,
             f"disk image after shutdown ({len(image) // 512} sectors): records 0..{last} "
             "present and valid" + (f"; bad: {bad_records[:3]}" if bad_records else ""))
+    check_vif_hotplug(c, lines, results)
     check_no_panic(c, all_console_logs(results))
     check_serial(c, results)
     if closed:
         print(f"  {closed[0].group(0)}")
+
+
+VIF_EVENTS = [("connected", re.compile(r"^netfront: vif0 connected to backend domain \d+")),
+              ("disconnected", re.compile(r"^netfront: vif0 disconnected from backend domain")),
+              ("removed", re.compile(r"^netfront: vif0 removed from xenstore")),
+              ("found", re.compile(r"^net: vif0 found in xenstore")),
+              ("back", re.compile(r"^net: vif0 back in xenstore"))]
+
+
+def check_vif_hotplug(c: Checker, lines: list, results: pathlib.Path) -> None:
+    events = [(i, name) for i, t in enumerate(lines) for name, rx in VIF_EVENTS if rx.match(t)]
+    names = [n for _, n in events]
+    # The re-attached vif is the same driver on the same netif, connected once.
+    want = ["found", "connected", "disconnected", "removed", "back", "connected"]
+    c.check(names == want, f"vif0: {' -> '.join(names) or 'no line'} (want {' -> '.join(want)})")
+    if names == want:
+        gone, back = events[2][0], events[5][0]
+        beats = [int(m.group(1)) for m in map(HEARTBEAT.match, lines[gone:back]) if m]
+        c.check(beats and beats == list(range(beats[0], beats[0] + len(beats))),
+                f"{len(beats)} heartbeats while vif0 was away, none lost")
+    net = results / "net"
+    pings = sorted(net.glob("ping-*.log")) if net.is_dir() else []
+    answered = [bool(re.search(r" [1-9]\d* packets received", read_text(p))) for p in pings]
+    c.check(len(pings) == 2 and all(answered),
+            f"ping answered before the detach and after the attach ({answered})")
+    http = sorted(net.glob("http-*.txt")) if net.is_dir() else []
+    c.check(http and read_text(http[-1]).strip(),
+            f"HTTP GET / answered after the attach ({len(read_text(http[-1])) if http else 0} bytes)")
 
 
 def main() -> int:

@@ -121,6 +121,10 @@ def check_guest(c: Checker, results: pathlib.Path, steps: dict, ms: dict, row: t
                     rf"PANIC.*suspend #4: resume step {name} failed: busy \(injected\)",
                     panics[0]) is not None,
                 f"{g}: panicked naming the step ({panics[0] if panics else 'no panic'})")
+        # The scenario saw the panic line (a wait that timed out cost the
+        # suite a minute per guest and went unnoticed).
+        c.check(steps.get(f"panicked-4-{guest}") == 0,
+                f"{g}: step panicked-4 rc={steps.get(f'panicked-4-{guest}')}")
         c.check(steps.get(f"crashed-4-{guest}") == 0, f"{g}: Xen reports the domain crashed")
         c.check(not re.search(r"^app: (resumed \(#4\)|after resume #4)", text, re.M),
                 f"{g}: nothing ran after the failed step")

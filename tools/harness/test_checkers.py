@@ -399,15 +399,19 @@ def build_torpor_memory(d: pathlib.Path) -> None:
 
 
 BLK_HOTPLUG_STEPS = ("create", "ready", "acked-before", "detach", "closed", "paused", "list-empty",
-                     "away", "attach", "reconnected", "resumed", "acked-after", "read-report", "shutdown",
-                     "disk-copy")
+                     "away", "attach", "reconnected", "resumed", "acked-after", "read-report",
+                     "vif-ping-before", "vif-detach", "vif-disconnected", "vif-removed",
+                     "vif-list-empty", "vif-attach", "vif-reconnected", "vif-ping-after",
+                     "vif-http-after", "shutdown", "disk-copy")
 
 
 def build_torpor_blk_hotplug(d: pathlib.Path) -> None:
     write(d / "rc", "0\n")
     write_steps(d, BLK_HOTPLUG_STEPS)
     write(d / "detached_s", "6\n")
-    log = Console().boot(3, vcpus=2).say("demo: running").say(
+    log = Console().boot(3, vcpus=2).say(
+        "net: vif0 found in xenstore (device/vif/0)",
+        "netfront: vif0 connected to backend domain 0 (event channel 9)", "demo: running").say(
         "blkfront: xvda: connected to backend domain 0 (connect #1): 131072 sectors of 512 bytes "
         "(64 MiB), flush: flush-cache, 32 ring slots",
         "blk: xvda: 131072 records of 512 bytes; writing from sector 0 every 20 ms, flush every 200 ms")
@@ -432,7 +436,16 @@ def build_torpor_blk_hotplug(d: pathlib.Path) -> None:
             f"blk: xvda re-attached (connect #2): writer resumes after acked record {acked - 1} "
             f"({acked + 5} submitted, {acked + 2} written)")
     ack(60)
-    log.say("blk: reader checked 200 acknowledged records, 0 bad", "torpor: shutdown requested: poweroff")
+    log.say("blk: reader checked 200 acknowledged records, 0 bad")
+    log.say("netfront: vif0 disconnected from backend domain 0",
+            "netfront: vif0 removed from xenstore: link down")
+    log.beats(10)
+    log.say("net: vif0 back in xenstore (device/vif/0): the same driver reconnects",
+            "netfront: vif0 connected to backend domain 0 (event channel 9)")
+    log.beats(3).say("torpor: shutdown requested: poweroff")
+    for n in (1, 2):
+        write(d / f"net/ping-{n}.log", "3 packets transmitted, 3 packets received, 0% packet loss\n")
+    write(d / "net/http-1.txt", "<html>torpor</html>\n")
     write(d / "console/guest-bh.log", log.text())
     (d / "disk-prefix.img").write_bytes(b"".join(make_record(i) for i in range(acked + 30)))
 
@@ -720,6 +733,13 @@ FAULTS = {
         ("a cancelled suspend re-issued", drop_lines("blkfront: xvda: suspend cancelled"))],
     "torpor-blk-hotplug": TORPOR_FAULTS + [
         ("no reconnect after the attach", drop_lines("(connect #2)")),
+        ("the vif never came back", drop_lines_matching(r"vif0 (connected|found)")),
+        ("the vif detach never seen", drop_lines("vif0 disconnected")),
+        ("a second driver for the re-attached vif", edit_logs(
+            "the same driver reconnects\n", "the same driver reconnects\n[2026-11-28 07:26:30] "
+            "netfront: vif0 connected to backend domain 0 (event channel 10)\n")),
+        ("no ping after the attach", lambda d: write(d / "net/ping-2.log",
+                                                     "3 packets transmitted, 0 packets received\n")),
         ("the disk closed twice", edit_logs("blk: xvda detached", "blkfront: xvda: closed (#2): ring "
                                             "and request grants revoked, event channel 7 unbound; 0 "
                                             "requests without a response kept for re-attach, 0 queued "

@@ -6,6 +6,9 @@
 # disk (one line), pause its writer (one line) and go on beating; after a few
 # seconds `xl block-attach` gives the same disk back (the create's own disk
 # string): the guest must reconnect (connect #2) and acknowledge more records.
+# Then the same with its vif: ping, `xl network-detach` (the guest must
+# disconnect and see the device go), `xl network-attach` with the same MAC and
+# address (it must find and connect the new vif), ping and HTTP again.
 # After `xl shutdown` the disk's first sectors (a little past the last
 # acknowledged record) are kept as disk-prefix.img for the checker.
 # Record: detached_s (how long xvda was away, by dom0's clock).
@@ -37,6 +40,8 @@ vcpus = 2
 on_crash = "preserve"
 disk = [ "$DISK_SPEC" ]
 CFG
+MAC=00:16:3e:77:00:05 IP=10.77.0.5
+vif_line $MAC $IP >> /tmp/$NAME.cfg
 
 # last_acked: the highest "blk: acked N" so far (-1 before any).
 last_acked() {
@@ -71,6 +76,26 @@ after=$(last_acked)
 step acked-after 60 acked_beyond $((after + 20)) 60
 # The reader reports every 100 re-reads (50 ms apart, none while detached).
 step read-report 60 wait_console $NAME 'blk: reader checked [0-9]+ acknowledged records' 60
+
+# vif0 away and back. xl names the device by its devid (0: the only one).
+vif_lines() { console_grep $NAME "$1" | wc -l; }
+connected_vifs() { vif_lines 'netfront: vif0 connected to backend domain'; }
+wait_vif_connects() {  # N TIMEOUT: until vif0 connected N times
+  local end=$(($(now_ms) + $2 * 1000))
+  while [ "$(connected_vifs)" -lt "$1" ]; do
+    [ "$(now_ms)" -lt "$end" ] || { echo "vif0 connected $(connected_vifs) times, not $1, in $2 s" >&2; return 1; }
+    sleep 0.2
+  done
+}
+step vif-ping-before 30 net_ping $IP
+step vif-detach 60 xl network-detach $NAME 0
+step vif-disconnected 30 wait_console $NAME 'netfront: vif0 disconnected from backend domain' 30
+step vif-removed 30 wait_console $NAME 'netfront: vif0 removed from xenstore' 30
+step vif-list-empty 15 sh -c "! xl network-list $NAME | grep -qi '$MAC'"
+step vif-attach 60 xl network-attach $NAME bridge=$NET_BRIDGE mac=$MAC ip=$IP  # one key=value per argument
+step vif-reconnected 60 wait_vif_connects 2 60
+step vif-ping-after 60 net_ping $IP
+step vif-http-after 30 net_http_get $IP /
 step shutdown 60 xl shutdown -w $NAME
 
 # Keep the disk up to a little past the last acknowledged record (records are

@@ -98,7 +98,7 @@ while read -r g down up end <&3; do
   step "restore-4-$g" 120 xl restore "/tmp/$g.img"
   rm -f "/tmp/$g.img"
   if [ "$end" = panic ]; then
-    step "panicked-4-$g" 60 wait_console "$g" "PANIC: suspend #4: resume step" 60
+    step "panicked-4-$g" 60 wait_console "$g" "PANIC.*: suspend #4: resume step" 60
     step "crashed-4-$g" 30 wait_crashed "$g"
     bounded 30 xl destroy "$g"
   else
