@@ -109,7 +109,7 @@ void PendingKicks::add(Scheduler* target) {
     targets_[count_++] = target;
 }
 
-void PendingKicks::send() {
+void PendingKicks::kick_all() {
     for (unsigned i = 0; i < count_; ++i) targets_[i]->kick();
     count_ = 0;
 }

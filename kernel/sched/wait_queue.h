@@ -24,7 +24,7 @@ class Scheduler;
 class PendingKicks {
 public:
     void add(Scheduler* target);  // kicks at once if there is no room left
-    void send();
+    void kick_all();
 
 private:
     static constexpr unsigned kCapacity = 16;
@@ -57,7 +57,7 @@ private:
     // (events still masked).
     Error wait_locked(uint64_t deadline_ns);
     // Makes every waiter runnable; called with lock_ held, which it keeps.
-    // The waiters' vCPUs are kicked later, by kicks.send().
+    // The waiters' vCPUs are kicked later, by kicks.kick_all().
     void wake_all_locked(PendingKicks& kicks);
     void append(Thread* t);
     bool unlink(Thread* t);

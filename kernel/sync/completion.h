@@ -63,7 +63,7 @@ void Completion::complete_and(BeforeUnlock before_unlock) {
     // The kicks (a hypercall on Xen, where the hypervisor may switch to the
     // woken vCPU) come after the unlock, so a woken waiter does not spin on a
     // lock whose holder was preempted. Schedulers outlive every Completion.
-    kicks.send();
+    kicks.kick_all();
     sched::WaitQueue::restore_events(was_masked);
 }
 

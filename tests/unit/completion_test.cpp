@@ -99,7 +99,7 @@ namespace torpor {
 struct CompletionTestPeer {
     static void complete_lingering(Completion& c, std::atomic<uint64_t>& let_go_at) {
         c.complete_and([&](sched::PendingKicks& kicks) {
-            kicks.send();
+            kicks.kick_all();
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             let_go_at = host_now_ns();
         });
