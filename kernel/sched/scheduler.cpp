@@ -172,15 +172,24 @@ void Scheduler::sleep_until(uint64_t deadline_ns) {
 }
 
 void Scheduler::wake(Thread* t, WakeReason reason) {
+    if (wake_deferring_kick(t, reason)) kick();
+}
+
+bool Scheduler::wake_deferring_kick(Thread* t, WakeReason reason) {
     EventsMasked masked(*hooks_);
     {
         LockGuard guard(run_lock_);
-        if (t->state != ThreadState::blocked) return;
+        if (t->state != ThreadState::blocked) return false;
         t->wake_reason = reason;
         t->state = ThreadState::runnable;
         push_runnable(t);
     }
-    if (hooks_->kick && this != &this_scheduler()) hooks_->kick(this);
+    // From here on t may run (and be gone): only this scheduler is touched.
+    return hooks_->kick && this != &this_scheduler();
+}
+
+void Scheduler::kick() {
+    if (hooks_->kick) hooks_->kick(this);
 }
 
 void Scheduler::on_timeout(Timer* timer) {

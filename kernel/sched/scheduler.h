@@ -62,6 +62,12 @@ public:
 
     // Makes a blocked thread runnable (any context, any vCPU, events masked or not).
     void wake(Thread* thread, WakeReason reason);
+    // As wake() without interrupting the thread's vCPU: returns true when the
+    // caller must kick() this scheduler afterwards (it belongs to another vCPU).
+    // Lets a waker drop its locks before the hypercall that kick() is on Xen.
+    bool wake_deferring_kick(Thread* thread, WakeReason reason);
+    // Makes this scheduler's vCPU notice new work (from another vCPU).
+    void kick();
     size_t runnable_count() const { return runnable_; }
     uint64_t switch_count() const { return switches_; }
 

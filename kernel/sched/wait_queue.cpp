@@ -88,14 +88,30 @@ void WaitQueue::wake_all() {
     }
 }
 
-void WaitQueue::wake_all_locked() {
+void WaitQueue::wake_all_locked(PendingKicks& kicks) {
     while (Thread* t = head_) {
         head_ = t->next;
         if (!head_) tail_ = nullptr;
         t->next = nullptr;
         t->waiting_on = nullptr;
-        t->scheduler->wake(t, WakeReason::woken);
+        Scheduler* s = t->scheduler;
+        if (s->wake_deferring_kick(t, WakeReason::woken)) kicks.add(s);
     }
+}
+
+void PendingKicks::add(Scheduler* target) {
+    for (unsigned i = 0; i < count_; ++i)
+        if (targets_[i] == target) return;
+    if (count_ == kCapacity) {
+        target->kick();
+        return;
+    }
+    targets_[count_++] = target;
+}
+
+void PendingKicks::kick_all() {
+    for (unsigned i = 0; i < count_; ++i) targets_[i]->kick();
+    count_ = 0;
 }
 
 }  // namespace torpor::sched

@@ -18,6 +18,19 @@ class Completion;
 namespace torpor::sched {
 
 struct Thread;
+class Scheduler;
+
+// The vCPUs a waker must kick once it has dropped its locks (deduplicated).
+class PendingKicks {
+public:
+    void add(Scheduler* target);  // kicks at once if there is no room left
+    void kick_all();
+
+private:
+    static constexpr unsigned kCapacity = 16;
+    Scheduler* targets_[kCapacity] = {};
+    unsigned count_ = 0;
+};
 
 class WaitQueue {
 public:
@@ -44,7 +57,8 @@ private:
     // (events still masked).
     Error wait_locked(uint64_t deadline_ns);
     // Makes every waiter runnable; called with lock_ held, which it keeps.
-    void wake_all_locked();
+    // The waiters' vCPUs are kicked later, by kicks.kick_all().
+    void wake_all_locked(PendingKicks& kicks);
     void append(Thread* t);
     bool unlink(Thread* t);
 

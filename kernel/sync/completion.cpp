@@ -3,12 +3,7 @@
 namespace torpor {
 
 void Completion::complete() {
-    bool was_masked = waiters_.lock_masked();
-    done_ = true;
-    // Each waiter, once running, takes the lock before wait() returns: it
-    // cannot free this object until the unlock below, our last access to it.
-    waiters_.wake_all_locked();
-    waiters_.unlock_and_restore(was_masked);
+    complete_and([](sched::PendingKicks&) {});
 }
 
 Error Completion::wait(uint64_t deadline_ns) {

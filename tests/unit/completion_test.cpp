@@ -93,28 +93,59 @@ TEST(Completion, CompleterAndFreeingWaiterRaceOnTwoVcpus) {
     EXPECT_EQ(completed, kRounds);
 }
 
-// Deterministic: the completer lingers inside complete() (its kick of the
-// waiter's vCPU sleeps 20 ms after waking it). The woken waiter must not
-// return, and free the object, before complete() has let go of it.
+namespace torpor {
+// Widens complete()'s locked window: the waiter's vCPU is kicked early (as if
+// it had been running anyway) and the completer lingers 20 ms before letting go.
+struct CompletionTestPeer {
+    static void complete_lingering(Completion& c, std::atomic<uint64_t>& let_go_at) {
+        c.complete_and([&](sched::PendingKicks& kicks) {
+            kicks.kick_all();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            let_go_at = host_now_ns();
+        });
+    }
+};
+}  // namespace torpor
+
+// Deterministic: the woken waiter must not return, and free the object,
+// before complete() has let go of it.
 TEST(Completion, WaitReturnsOnlyAfterTheCompleterHasLetGo) {
     HostVcpus host(2);
-    std::atomic<uint64_t> completer_lingered_until{0};
+    std::atomic<uint64_t> let_go_at{0};
     uint64_t wait_returned_at = 0;
-    host.set_kick_delay_us(0, 20'000);
-    host.on_kick_done(0, [&] { completer_lingered_until = host_now_ns(); });
     ASSERT_TRUE(host.run_on(0, [&] {
         auto* c = new Completion;
-        HostVcpus::current()->post(1, [c] {
+        HostVcpus::current()->post(1, [c, &let_go_at] {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the waiter blocks first
-            c->complete();
+            CompletionTestPeer::complete_lingering(*c, let_go_at);
         });
         EXPECT_EQ(c->wait(), Error::none);
         wait_returned_at = host_now_ns();
         delete c;
     }));
+    ASSERT_NE(let_go_at.load(), 0u);
+    EXPECT_GE(wait_returned_at, let_go_at.load());
+}
+
+// The kick of the waiter's vCPU comes after the unlock and may be slow (20 ms
+// here): it must not touch the object, which the waiter frees meanwhile.
+TEST(Completion, ASlowKickAfterTheUnlockDoesNotTouchTheObject) {
+    HostVcpus host(2);
+    host.set_kick_delay_us(0, 20'000);
+    int completed = 0;
+    ASSERT_TRUE(host.run_on(0, [&] {
+        for (int i = 0; i < 5; ++i) {
+            auto* c = new Completion;
+            HostVcpus::current()->post(1, [c] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                c->complete();
+            });
+            completed += c->wait() == Error::none;
+            delete c;
+        }
+    }));
     host.set_kick_delay_us(0, 0);
-    ASSERT_NE(completer_lingered_until.load(), 0u) << "the completer never had to wake the waiter";
-    EXPECT_GE(wait_returned_at, completer_lingered_until.load());
+    EXPECT_EQ(completed, 5);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -180,8 +211,9 @@ TEST(ThreadJoin, JoiningAThreadOnAnotherVcpuFreesItSafely) {
     EXPECT_EQ(ran.load(), kRounds);
 }
 
-// The exiting thread's vCPU lingers in the wake (slow kick): the joiner on the
-// other vCPU must not free the thread until that vCPU has let go of it.
+// The exiting thread's vCPU is slow to kick the joiner's (20 ms, after the
+// completions' unlocks): the joiner frees the thread meanwhile, which nothing
+// on the exiting side may touch any more.
 TEST(ThreadJoin, TheJoinerWaitsForTheExitingVcpuToLetGo) {
     HostVcpus host(2);
     host.set_kick_delay_us(1, 20'000);

@@ -60,7 +60,6 @@ struct HostVcpus::Vcpu {
     std::vector<std::pair<Thread*, std::promise<void>>> to_join;
     std::atomic<unsigned> kick_delay_us{0};
     std::atomic<unsigned> upcall_jitter_us{0};
-    std::function<void()> kick_done;  // under m
     std::atomic<bool> stop{false};
     std::atomic<bool> ready{false};  // its scheduler is initialised
     std::thread os;
@@ -249,12 +248,6 @@ void HostVcpus::kick(unsigned cpu) {
     v->cv.notify_all();
     if (unsigned us = v->kick_delay_us.load()) {
         std::this_thread::sleep_for(std::chrono::microseconds(us));
-        std::function<void()> done;
-        {
-            std::lock_guard<std::mutex> lock(v->m);
-            done = v->kick_done;
-        }
-        if (done) done();
     }
 }
 
@@ -266,12 +259,6 @@ void HostVcpus::wait_for_kick(unsigned cpu, uint64_t slice_ns) {
 }
 
 void HostVcpus::set_kick_delay_us(unsigned cpu, unsigned us) { vcpus_.at(cpu)->kick_delay_us = us; }
-
-void HostVcpus::on_kick_done(unsigned cpu, std::function<void()> fn) {
-    Vcpu* v = vcpus_.at(cpu).get();
-    std::lock_guard<std::mutex> lock(v->m);
-    v->kick_done = std::move(fn);
-}
 
 void HostVcpus::freeze(unsigned cpu, bool frozen) {
     Vcpu* v = vcpus_.at(cpu).get();

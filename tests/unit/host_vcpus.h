@@ -48,8 +48,6 @@ public:
 
     // Every kick of `cpu` sleeps this long after waking it (0: off).
     void set_kick_delay_us(unsigned cpu, unsigned us);
-    // Called inside a kick of `cpu` once its delay has passed (null: none).
-    void on_kick_done(unsigned cpu, std::function<void()> fn);
     // A frozen vCPU runs no upcalls until thawed (a vCPU Xen does not run).
     void freeze(unsigned cpu, bool frozen);
     // Each upcall delivery to `cpu` first sleeps up to this long, at random.
