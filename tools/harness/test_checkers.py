@@ -450,8 +450,33 @@ def build_torpor_blk_hotplug(d: pathlib.Path) -> None:
     (d / "disk-prefix.img").write_bytes(b"".join(make_record(i) for i in range(acked + 30)))
 
 
+def build_torpor_dhcp(d: pathlib.Path) -> None:
+    write(d / "rc", "0\n")
+    write_steps(d, ("create", "ready", "asked", "bound", "ping", "migrate-live", "resumed",
+                    "ping-after", "http-after", "shutdown"))
+    write(d / "dhcp_ip", "10.77.0.100\n")
+    first = Console().boot(2, vcpus=2).say(
+        "net: vif0 found in xenstore (device/vif/0)",
+        "net: vif0: no ip from the backend or the command line: asking DHCP",
+        "netfront: vif0 connected to backend domain 0 (event channel 9)", "demo: running").beats(3)
+    first.say("net: vif0 up mac=00:16:3e:77:00:06 ip=10.77.0.100 netmask=255.255.255.0 "
+              "gw=10.77.0.1 (dhcp)").beats(5).say("app: suspending (#1) at mono_ns=1")
+    second = Console(first.t + 1).say(
+        "Logfile Opened", "suspend #1: resumed in a new domain (hypercall returned 0), downtime 700 ms",
+        "netfront: vif0 resumed in a new domain: reconnected to backend domain 0, re-sent 0 tx "
+        "frame(s) left unanswered, gratuitous ARP sent, 0 TCP peer(s) nudged",
+        "app: after resume #1 2 of 2 vcpus advanced: cpu0+5 cpu1+5").beats(5)
+    second.say("torpor: shutdown requested: poweroff")
+    for n in (1, 2):
+        write(d / f"net/ping-{n}.log", "3 packets transmitted, 3 packets received, 0% packet loss\n")
+    write(d / "net/http-1.txt", "<html>torpor</html>\n")
+    write(d / "console/guest-dh.log", first.text())
+    write(d / "console/guest-dh--incoming.log", second.text())
+
+
 BUILDERS = {
     "torpor-blk-hotplug": build_torpor_blk_hotplug,
+    "torpor-dhcp": build_torpor_dhcp,
     "torpor-remus": build_torpor_remus,
     "torpor-boot": build_torpor_boot,
     "torpor-core": build_torpor_core,
@@ -773,6 +798,14 @@ FAULTS = {
         ("the guest stopped after the backup failed", drop_lines('"echo-after-remus"')),
         ("a checkpoint lost", drop_lines("suspend #33: cancelled")),
     ],
+    "torpor-dhcp": TORPOR_FAULTS + [
+        ("never asked DHCP", drop_lines("asking DHCP")),
+        ("the address came from the backend", edit_logs("(dhcp)", "(backend ip key)")),
+        ("an address outside the pool", edit_logs("ip=10.77.0.100 ", "ip=10.77.0.50 ")),
+        ("dom0 pinged another address", replace_file("dhcp_ip", "10.77.0.101\n")),
+        ("no ping after the migration", lambda d: write(d / "net/ping-2.log",
+                                                        "3 packets transmitted, 0 packets received\n")),
+        ("not migrated", drop_lines("resumed in a new domain"))],
     "torpor-memory": [
         ("memory = not above half of Xen's free memory", replace_file("free_mb", "1300\n")),
         ("nothing given back at boot", drop_lines("free memory lives in Xen")),

@@ -166,12 +166,26 @@ collect_xen_logs() {
 # bounded; then destroy leftover domains and move the Xen logs into
 # /results/NAME.  Writes /results/NAME/rc and returns it.
 run_scenario() {
-  local name=$1 script=$2 t=$3 dir=/results/$1 start rc
+  local name=$1 script=$2 t=$3 dir=/results/$1 start rc tee_pid i
   mkdir -p "$dir"
   say "scenario $name start (limit ${t}s)"
   start=$(now_ms)
+  rm -f "$dir/rc"
   { RESULTS=$dir; export RESULTS; bounded "$t" sh "$script"; echo $? > "$dir/rc"; } 2>&1 \
-    | tee "$dir/output.log"
+    | tee "$dir/output.log" &
+  # tee ends when the last writer of its pipe is gone. A scenario killed at
+  # its limit may leave a process behind that still holds the pipe (tee then
+  # waited for QEMU's own limit, losing every later scenario): once the
+  # scenario's rc is written tee gets 5 s to drain, then it goes.
+  tee_pid=$!
+  while [ ! -s "$dir/rc" ] && kill -0 "$tee_pid" 2>/dev/null; do sleep 1; done
+  i=0
+  while kill -0 "$tee_pid" 2>/dev/null && [ $i -lt 5 ]; do sleep 1; i=$((i + 1)); done
+  if kill -0 "$tee_pid" 2>/dev/null; then
+    say "scenario $name: something it started still holds its output; not waiting for it"
+    kill "$tee_pid" 2>/dev/null
+  fi
+  wait "$tee_pid" 2>/dev/null
   rc=$(cat "$dir/rc" 2>/dev/null); : "${rc:=125}"
   destroy_all
   collect_xen_logs "$dir"
