@@ -277,6 +277,16 @@ def main() -> int:
     return Checker(results.name).run(lambda c: check_run(c, results, med, png and net_png))
 
 
+class Prefixed:
+    """A Checker whose assertions name the run they are about."""
+
+    def __init__(self, c: Checker, prefix: str):
+        self.c, self.prefix = c, prefix
+
+    def check(self, ok, what: str) -> bool:
+        return self.c.check(ok, f"{self.prefix}: {what}")
+
+
 def check_run(c: Checker, results: pathlib.Path, med: dict, png: bool) -> None:
     c.check_scenario_ran(results)
     missing = [f"{g}:{k}" for g in GUESTS for k in ("boot_ms", "save_ms", "image_mib", "restore_ms",
@@ -303,7 +313,7 @@ def check_run(c: Checker, results: pathlib.Path, med: dict, png: bool) -> None:
         c.check(http and int(http.group(1)) > 0 and http.group(2) == "0",
                 f"{d.name}: HTTP " + (f"{http.group(1)} requests answered, {http.group(2)} failed "
                                       f"({http.group(6)})" if http else "no http_rate line"))
-        check_client(c, d, NET_OPS, min_bytes=64 * 1024)
+        check_client(Prefixed(c, d.name), d, NET_OPS, min_bytes=64 * 1024)
     logs = sorted(results.glob("console-*.log"))
     without = [g for g in GUESTS if not any(guest_of(p) == g for p in logs)]
     c.check(logs and not without, f"{len(logs)} guest console logs, none missing for "
