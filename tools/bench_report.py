@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Turns a bench run's results into a table (stdout), bench.json and bench.png.
+"""Turns a bench run's results into a table (stdout), bench.json, bench.png
+and bench_net.png.
 
 usage: bench_report.py RESULTDIR OUTDIR [--check]
 Guests: torpor (memory 256, balloon on), torpor-noballoon, linux (the Linux PV
 baseline, memory 256), torpor-16m (torpor at 16 MiB: what xl costs by itself).
-RESULTDIR is the bench scenario's result directory (bench.tsv, console-*.log).
+RESULTDIR is the bench scenario's result directory (bench.tsv, console-*.log,
+and net-GUEST-REP/ for torpor and linux: the dom0 client's record of one TCP
+echo stream through migrate --live, save -c and save + restore, HTTP requests
+per second; see measure_net in tools/harness/scenarios/bench.sh).
 --check fails unless the scenario ran to its end, every figure the bench
-promises is there, the chart was drawn and the guests' logs show no panic,
-failed suspend step or failed grant self-test (the smoke test).
+promises is there, the charts were drawn, every echo stream carried its bytes
+intact on one connection through all its operations, and the guests' logs show
+no panic, failed suspend step or failed grant self-test (the smoke test).
 """
 import json
 import pathlib
@@ -18,8 +23,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "harness"))
+from harness_net import check_client, read_windows  # noqa: E402
 from harness_results import (Checker, check_boot_self_tests, check_no_panic,  # noqa: E402
-                             check_serial, read_text)
+                             check_serial, read_text, read_tsv)
 
 GUESTS = ["torpor", "torpor-noballoon", "linux", "torpor-16m"]
 METRICS = [  # key, label, unit
@@ -34,12 +40,61 @@ METRICS = [  # key, label, unit
     ("migrate_live_ms", "xl migrate --live, total", "ms"),
     ("downtime_ms", "migrate --live downtime (guest wall clock)", "ms"),
     ("min_memory_mib", "smallest memory= that boots and migrates", "MiB"),
+    ("stall_migrate_live_ms", "echo stream: longest wait, migrate --live", "ms"),
+    ("stall_save_c_ms", "echo stream: longest wait, save -c", "ms"),
+    ("stall_save_restore_ms", "echo stream: longest wait, save + restore", "ms"),
+    ("net_downtime_migrate_live_ms", "echo guest: migrate --live downtime (guest)", "ms"),
+    ("net_downtime_save_c_ms", "echo guest: save -c downtime (guest)", "ms"),
+    ("net_downtime_save_restore_ms", "echo guest: save + restore downtime (guest)", "ms"),
+    ("http_rps", "HTTP GET / from dom0, sequential", "req/s"),
 ]
+# The network part's guests and operations (net-GUEST-REP/ops.tsv, in order:
+# torpor's suspend #k is the k-th operation).
+NET_GUESTS = ["torpor", "linux"]
+NET_OPS = ["migrate-live", "save-c", "save-restore"]
+NET_TIMELINE_OP = "migrate-live"
+HTTP_RATE = re.compile(r"^http: requests=(\d+) errors=(\d+) seconds=([\d.]+) rps=([\d.]+) "
+                       r"max_ms=(\d+) first_error=(\S+)$", re.M)
 
 
 def guest_of(log: pathlib.Path) -> str:
     """console-GUEST-REP.log -> GUEST"""
     return log.stem.split("-", 1)[1].rsplit("-", 1)[0]
+
+
+def net_dirs(results: pathlib.Path) -> list:
+    """(guest, rep, directory) of every network run, in order."""
+    found = []
+    for d in sorted(results.glob("net-*-*")):
+        guest, _, rep = d.name[len("net-"):].rpartition("-")
+        if d.is_dir() and guest in NET_GUESTS and rep.isdigit():
+            found.append((guest, int(rep), d))
+    return found
+
+
+def net_ops(d: pathlib.Path) -> list:
+    """(op, start_ms, end_ms, rc) of the operations, in the order they ran."""
+    return [(r[0], int(r[1]), int(r[2]), int(r[3])) for r in read_tsv(d / "ops.tsv", 4)
+            if all(x.lstrip("-").isdigit() for x in r[1:4])]
+
+
+def collect_net(d: pathlib.Path, guest: str, add) -> None:
+    """The network rows of one run: the longest wait for an echo in each
+    operation's window; requests per second; torpor's own downtime of each
+    operation (suspend #k is the k-th operation)."""
+    windows = {w[0]: w for w in read_windows(d)}
+    ops = net_ops(d)
+    for op, *_ in ops:
+        if op in windows and windows[op][3] > 0:
+            add(guest, f"stall_{op.replace('-', '_')}_ms", windows[op][4])
+    m = HTTP_RATE.search(read_text(d / "net" / "http-rate.txt"))
+    if m and int(m.group(1)) > 0:
+        add(guest, "http_rps", float(m.group(4)))
+    text = read_text(d / "console.log")
+    for k, (op, _, _, rc) in enumerate(ops, 1):
+        found = re.search(rf"app: resumed \(#{k}\) cancelled=\d downtime_ms=(\d+)", text)
+        if found and rc == 0:
+            add(guest, f"net_downtime_{op.replace('-', '_')}_ms", found.group(1))
 
 
 def collect(results: pathlib.Path) -> dict:
@@ -70,6 +125,8 @@ def collect(results: pathlib.Path) -> dict:
         # In each repetition suspend #2 is the live migration (#1 is save/restore).
         for ms in re.findall(r"app: resumed \(#2\) cancelled=0 downtime_ms=(\d+)", text):
             add(guest, "downtime_ms", ms)
+    for guest, _, d in net_dirs(results):
+        collect_net(d, guest, add)
     return values
 
 
@@ -116,6 +173,69 @@ plot '{data}' using 2:xtic(1) title 'torpor', '' using 3 title 'torpor, no ballo
     return done.returncode == 0 and (out / "bench.png").exists()
 
 
+def timeline(d: pathlib.Path, op: str, before_ms: int = 3000, after_ms: int = 4000):
+    """Echoed bytes against time around operation `op` of one network run:
+    (op's duration in s, [(s since the op started, KiB echoed since then)]),
+    or None when the record lacks the op or the points around it."""
+    spans = [o for o in net_ops(d) if o[0] == op]
+    rows = [r[0].split(",") for r in read_tsv(d / "net" / "timeline.csv", 1)]
+    points = [(int(r[0]), int(r[1])) for r in rows if len(r) == 2 and r[0].isdigit() and r[1].isdigit()]
+    if not spans or not points:
+        return None
+    _, start, end, _ = spans[0]
+    base = [e for t, e in points if t <= start]
+    if not base:
+        return None
+    near = [((t - start) / 1000, (e - base[-1]) / 1024) for t, e in points
+            if start - before_ms <= t <= end + after_ms]
+    return ((end - start) / 1000, near) if len(near) >= 2 else None
+
+
+def net_chart(results: pathlib.Path, med: dict, out: pathlib.Path) -> bool:
+    """bench_net.png: the echo stream across one live migration (the first
+    repetition), torpor beside Linux on the same axes; the operation shaded."""
+    if not shutil.which("gnuplot"):
+        return False
+    first = {}
+    for guest, _, d in net_dirs(results):
+        first.setdefault(guest, d)
+    lines = {g: timeline(first[g], NET_TIMELINE_OP) for g in NET_GUESTS if g in first}
+    if len(lines) != len(NET_GUESTS) or not all(lines.values()):
+        print("bench: no echo timeline around a live migration for every guest, no network chart",
+              file=sys.stderr)
+        return False
+    xmax = max(p[0] for _, pts in lines.values() for p in pts)
+    ymin = min(p[1] for _, pts in lines.values() for p in pts) * 1.05
+    ymax = max(p[1] for _, pts in lines.values() for p in pts) * 1.05 or 1
+    panels = []
+    for g in NET_GUESTS:
+        duration, pts = lines[g]
+        data = out / f"bench_net_{g}.dat"
+        data.write_text("".join(f"{x:.2f} {y:.1f}\n" for x, y in pts))
+        stall = med[g].get("stall_migrate_live_ms", {}).get("median")
+        down = med[g].get("net_downtime_migrate_live_ms", {}).get("median")
+        title = (f"{'torpor' if g == 'torpor' else 'Linux PV'}: longest wait for an echo "
+                 f"{stall:.0f} ms" if stall is not None else g)
+        if down is not None:
+            title += f", guest downtime {down:.0f} ms"
+        panels.append(f"""set title '{title}'
+set object 1 rect from 0, graph 0 to {duration:.2f}, graph 1 fillcolor rgb '#dddddd' fillstyle solid 1.0 noborder behind
+plot '{data}' using 1:2 with steps linewidth 2 title 'echoed (KiB)'
+unset object 1""")
+    script = f"""set terminal png size 1200,500 noenhanced
+set output '{out / "bench_net.png"}'
+set multiplot layout 1,2 title 'one TCP echo stream (64 KiB/s) across xl migrate --live (shaded), 256 MiB, 2 vCPUs; QEMU TCG'
+set xlabel 's since xl migrate --live started'
+set ylabel 'KiB echoed, from where it stood at the start'
+set xrange [-3:{xmax:.1f}]
+set yrange [{ymin:.0f}:{ymax:.0f}]
+set key top left
+set grid
+""" + "\n".join(panels) + "\nunset multiplot\n"
+    done = subprocess.run(["gnuplot"], input=script, text=True)
+    return done.returncode == 0 and (out / "bench_net.png").exists()
+
+
 def main() -> int:
     args = [a for a in sys.argv[1:] if a != "--check"]
     if len(args) != 2:
@@ -127,6 +247,7 @@ def main() -> int:
     (out / "bench.json").write_text(json.dumps(med, indent=2, sort_keys=True) + "\n")
     print(table(med))
     png = chart(med, out)
+    net_png = net_chart(results, med, out)
     t, l = med["torpor"], med["linux"]
     if "image_mib" in t and "image_mib" in l:
         print(f"save image: torpor {t['image_mib']['median']:.1f} MiB vs Linux "
@@ -139,9 +260,31 @@ def main() -> int:
         print(f"toolstack floor: save+restore of torpor at 16 MiB takes {floor:.0f} ms; against "
               f"Linux's {l['save_restore_ms']['median']:.0f} ms no guest can be more than "
               f"{l['save_restore_ms']['median'] / floor:.1f}x faster in this harness")
+    stall = med["torpor"].get("stall_migrate_live_ms", {}).get("median")
+    down = med["torpor"].get("net_downtime_migrate_live_ms", {}).get("median")
+    linux_stall = med["linux"].get("stall_migrate_live_ms", {}).get("median")
+    if stall is not None and down is not None and linux_stall:
+        print(f"migrate --live, longest wait for an echo: torpor {stall:.0f} ms (its downtime "
+              f"{down:.0f} ms; target <= {down + 100:.0f} ms: {'met' if stall <= down + 100 else 'NOT met'}) "
+              f"vs Linux {linux_stall:.0f} ms (target <= 1/5 of Linux, {linux_stall / 5:.0f} ms: "
+              f"{'met' if stall <= linux_stall / 5 else 'NOT met'})")
+    for g in NET_GUESTS:
+        took = med[g].get("net_elapsed_ms", {}).get("median")
+        if took is not None:
+            print(f"network part, {g}: {took / 1000:.0f} s of the run (median per repetition)")
     if not check:
         return 0
-    return Checker(results.name).run(lambda c: check_run(c, results, med, png))
+    return Checker(results.name).run(lambda c: check_run(c, results, med, png and net_png))
+
+
+class Prefixed:
+    """A Checker whose assertions name the run they are about."""
+
+    def __init__(self, c: Checker, prefix: str):
+        self.c, self.prefix = c, prefix
+
+    def check(self, ok, what: str) -> bool:
+        return self.c.check(ok, f"{self.prefix}: {what}")
 
 
 def check_run(c: Checker, results: pathlib.Path, med: dict, png: bool) -> None:
@@ -150,17 +293,37 @@ def check_run(c: Checker, results: pathlib.Path, med: dict, png: bool) -> None:
                                                      "migrate_live_ms") if k not in med[g]]
     missing += [f"torpor:{k}" for k in ("guest_boot_ms", "suspend_path_ms", "resume_path_ms",
                                         "downtime_ms") if k not in med["torpor"]]
+    net_rows = ["http_rps"] + [f"stall_{op.replace('-', '_')}_ms" for op in NET_OPS]
+    missing += [f"{g}:{k}" for g in NET_GUESTS for k in net_rows if k not in med[g]]
+    missing += [f"torpor:net_downtime_{op.replace('-', '_')}_ms" for op in NET_OPS
+                if f"net_downtime_{op.replace('-', '_')}_ms" not in med["torpor"]]
     c.check(not missing, f"every promised figure measured; missing: {missing or 'none'}")
-    c.check(png, "chart drawn")
+    c.check(png, "charts drawn (bench.png, bench_net.png)")
+    runs = net_dirs(results)
+    reps = {r for _, r, _ in runs}
+    c.check(reps and all((g, r) in {(x, y) for x, y, _ in runs} for g in NET_GUESTS for r in reps),
+            f"network runs for every guest in every repetition: "
+            f"{', '.join(d.name for _, _, d in runs) or 'none'}")
+    for guest, _, d in runs:
+        ops = net_ops(d)
+        c.check([o[0] for o in ops] == NET_OPS and all(o[3] == 0 for o in ops),
+                f"{d.name}: {', '.join(f'{o[0]} rc={o[3]}' for o in ops) or 'no operation'} "
+                f"(all of {', '.join(NET_OPS)}, rc 0)")
+        http = HTTP_RATE.search(read_text(d / "net" / "http-rate.txt"))
+        c.check(http and int(http.group(1)) > 0 and http.group(2) == "0",
+                f"{d.name}: HTTP " + (f"{http.group(1)} requests answered, {http.group(2)} failed "
+                                      f"({http.group(6)})" if http else "no http_rate line"))
+        check_client(Prefixed(c, d.name), d, NET_OPS, min_bytes=64 * 1024)
     logs = sorted(results.glob("console-*.log"))
     without = [g for g in GUESTS if not any(guest_of(p) == g for p in logs)]
     c.check(logs and not without, f"{len(logs)} guest console logs, none missing for "
             f"{without or 'any guest'}")
     torpor = "".join(read_text(p) for p in logs if guest_of(p) != "linux")
+    torpor += "".join(read_text(d / "console.log") for g, _, d in runs if g != "linux")
     check_boot_self_tests(c, torpor)
     failed = re.search(r"suspend #\d+: step \S+ failed: .*", torpor)
     c.check(not failed, f"no suspend step failed{': ' + failed.group(0) if failed else ''}")
-    check_no_panic(c, logs)
+    check_no_panic(c, logs + [d / "console.log" for _, _, d in runs])
     check_serial(c, results)
 
 

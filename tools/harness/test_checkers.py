@@ -324,6 +324,42 @@ def build_bench(d: pathlib.Path) -> None:
     for n in range(20):
         log.wait(0.1).say(f"linux-baseline tick {n}")
     write(d / "console-linux-1.log", log.text())
+    build_bench_net(d / "net-torpor-1", "10.77.0.3", "00:16:3e:77:00:03", torpor=True)
+    build_bench_net(d / "net-linux-1", "10.77.0.2", "00:16:3e:77:00:02", torpor=False)
+
+
+BENCH_NET_OPS = ["migrate-live", "save-c", "save-restore"]
+
+
+def build_bench_net(d: pathlib.Path, ip: str, mac: str, torpor: bool) -> None:
+    """One network run of the bench (measure_net): HTTP rate, then the echo
+    stream through its operations (write_net's windows: 4 s each from 50 s on,
+    after the "start" window)."""
+    write_net(d, BENCH_NET_OPS, [], ip, mac)
+    write(d / "net" / "http-rate.txt", "http: requests=96 errors=0 seconds=3.012 rps=31.9 max_ms=80 "
+          "first_error=none\n")
+    write(d / "ops.tsv", "op\tstart_ms\tend_ms\trc\n" + "".join(
+        f"{op}\t{50_000 + 4000 * k + 100}\t{50_000 + 4000 * k + 2100}\t0\n"
+        for k, op in enumerate(BENCH_NET_OPS, 1)))
+    if torpor:
+        log = Console().boot(30, vcpus=2).say("demo: running").beats(3)
+        for k, op in enumerate(BENCH_NET_OPS, 1):
+            log.say(f"app: suspending (#{k}) at mono_ns={log.mono}").wait(0.5).say(
+                f"app: resumed (#{k}) cancelled={int(op == 'save-c')} downtime_ms=420 "
+                f"mono_ns={log.mono} checksum=0 unchanged").beats(3)
+    else:
+        log = Console().say("Logfile Opened", "linux-baseline ready")
+        for n in range(20):
+            log.wait(0.1).say(f"linux-baseline tick {n}")
+    write(d / "console.log", log.text())
+
+
+def edit_bench_net(guest: str, name: str, old: str, new: str):
+    def plant(d: pathlib.Path) -> None:
+        path = d / f"net-{guest}-1" / name
+        assert old in path.read_text(), f"fixture net-{guest}-1/{name} has no {old!r}"
+        path.write_text(path.read_text().replace(old, new))
+    return plant
 
 
 def build_torpor_remus(d: pathlib.Path, checkpoints: int = 70) -> None:
@@ -829,7 +865,25 @@ FAULTS = {
     "bench-smoke": TORPOR_FAULTS + [
         ("no Linux console log", lambda d: (d / "console-linux-1.log").unlink()),
         ("a suspend step failed", edit_logs("suspend #1 path (us)", "suspend #1: step devices failed: "
-                                            "timed_out\n[2026-11-28 07:27:00] suspend #1 path (us)"))],
+                                            "timed_out\n[2026-11-28 07:27:00] suspend #1 path (us)")),
+        ("no network run for Linux", lambda d: shutil.rmtree(d / "net-linux-1")),
+        ("no network run at all", lambda d: [shutil.rmtree(p) for p in d.glob("net-*")]),
+        ("the torpor live migration failed", edit_bench_net("torpor", "ops.tsv", "56100\t0\n", "56100\t1\n")),
+        ("the Linux save + restore never ran", edit_bench_net("linux", "ops.tsv", "save-restore\t", "other\t")),
+        ("a byte lost in the torpor stream", edit_bench_net(
+            "torpor", "net/client.log", "client: bytes=", "client: [60000] FAIL at offset 123456: "
+            "3 bytes lost\nclient: bytes=")),
+        ("the Linux stream's connection closed", edit_bench_net("linux", "net/summary", "reason=stopped",
+                                                               "reason=peer-closed")),
+        ("no echo in torpor's save -c window", edit_bench_net("torpor", "net/windows.tsv", "save-c\t",
+                                                             "other\t")),
+        ("HTTP requests failed", edit_bench_net("linux", "net/http-rate.txt", "errors=0", "errors=3")),
+        ("no HTTP rate", lambda d: (d / "net-torpor-1" / "net" / "http-rate.txt").unlink()),
+        ("no torpor downtime after save + restore", edit_bench_net(
+            "torpor", "console.log", "resumed (#3)", "resumed (#9)")),
+        ("a torpor PANIC during the network run", edit_bench_net(
+            "torpor", "console.log", "demo: running", "demo: running\ntorpor: PANIC: planted")),
+        ("no echo timeline", lambda d: [(p / "net" / "timeline.csv").unlink() for p in d.glob("net-*")])],
 }
 # Harmless changes: the run must still pass (the serial scan is scoped to the
 # scenario for guest crashes; wall-clock ones per scenario).

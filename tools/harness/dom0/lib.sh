@@ -13,6 +13,12 @@ export RESULTS HARNESS_DIR
 NET_BRIDGE=xenbr0
 NET_PREFIX=10.77.0
 NET_DOM0_IP=$NET_PREFIX.1
+# The guests' vifs: the Linux baseline (guests/linux/linux.cfg; its init sets
+# the address) and torpor (the backend's ip key, see vif_line).
+NET_LINUX_IP=$NET_PREFIX.2
+NET_LINUX_MAC=00:16:3e:77:00:02
+NET_TORPOR_IP=$NET_PREFIX.3
+NET_TORPOR_MAC=00:16:3e:77:00:03
 
 # say MSG...: progress line for the host (also lands in serial.log).
 say() { echo "@@harness $*"; }
@@ -224,7 +230,7 @@ vif_line() {
 #   net_client_stop             stop, drain, summary ($RESULTS/net/summary)
 # Everything lands in $RESULTS/net/ (the checkers' harness_net.py reads it):
 # target (IP MAC: the client ran), client.log, status, timeline.csv,
-# windows.tsv, summary, arp.tsv, arp.log, ping-*.log, http-*.txt.
+# windows.tsv, summary, arp.tsv, arp.log, ping-*.log, http-*.txt, http-rate.txt.
 NET_BIN=$HARNESS_DIR/bin
 NET_RATE=${NET_RATE:-65536}  # bytes/s: TCG guests are slow; enough to see every stall
 
@@ -312,4 +318,13 @@ net_http_get() {
   n=$(ls "$RESULTS/net" | grep -c '^http-')
   f=$RESULTS/net/http-$((n + 1)).txt
   wget -q -O "$f" "http://$1/${2#/}" && cat "$f" && [ -s "$f" ]  # no -T: it crashes busybox 1.35
+}
+
+# net_http_rate IP SECONDS: sequential HTTP/1.0 GETs of / for SECONDS
+# (client/http_rate.c, one connection per request); its line
+# "http: requests=N errors=N ... rps=R ..." in net/http-rate.txt. Fails unless
+# at least one was answered and none failed. Bound it (step).
+net_http_rate() {
+  mkdir -p "$RESULTS/net"
+  "$NET_BIN/http_rate" --host "$1" --seconds "$2" --out "$RESULTS/net/http-rate.txt" < /dev/null
 }

@@ -5,7 +5,9 @@
 # 100 ms), as idle as the Linux baseline's 100 ms tick.
 # BENCH_REPS repetitions; BENCH_MIN_MEMORY=1 also searches the smallest
 # memory= that boots and live-migrates. Writes $RESULTS/bench.tsv:
-# guest, rep, metric, value (ms, bytes, MiB).
+# guest, rep, metric, value (ms, bytes, MiB). Then torpor and Linux with a vif:
+# HTTP requests per second and one TCP echo stream through migrate --live,
+# save -c and save + restore ($RESULTS/net-KIND-REP/, see measure_net).
 . /harness/lib.sh
 
 REPS=${BENCH_REPS:-5}
@@ -78,11 +80,86 @@ smallest_memory() {  # KIND SIZES...
   done
 }
 
+# --- the network: torpor and Linux measured the same way ---------------------
+# One guest of each with a vif (memory and vCPUs as above; torpor with
+# demo=quiet): sequential HTTP/1.0 GETs of / from dom0 for NET_HTTP_SECONDS
+# (client/http_rate.c), then one TCP connection streams a checked byte
+# sequence through the echo port (lib.sh's net_client_start) while the guest
+# goes through $NET_OPS, each in its own window of the client's record.
+# Everything lands in $RESULTS/net-KIND-REP/: net/ (the client's record:
+# windows.tsv, timeline.csv, http-rate.txt, ...), ops.tsv (op, start_ms,
+# end_ms on dom0's clock, rc), console.log, steps.tsv; bench_report.py derives
+# the rows (longest wait for an echo per operation, requests per second,
+# torpor's own downtime) and the timeline chart from it. net_elapsed_ms in
+# bench.tsv: what the part cost, boot to destroy.
+NET_HTTP_SECONDS=3
+NET_OPS="migrate-live save-c save-restore"
+net_ip() { case $1 in linux) echo $NET_LINUX_IP ;; *) echo $NET_TORPOR_IP ;; esac; }
+net_mac() { case $1 in linux) echo $NET_LINUX_MAC ;; *) echo $NET_TORPOR_MAC ;; esac; }
+# torpor's ready line comes before its servers listen; "demo: running" after.
+net_ready_line() { case $1 in linux) echo 'linux-baseline ready' ;; *) echo 'demo: running' ;; esac; }
+net_config() {  # KIND NAME: as config, with a vif (linux.cfg has its own)
+  config "$1" "$2" $MEM
+  [ "$1" = linux ] || vif_line "$(net_mac "$1")" "$(net_ip "$1")" >> "/tmp/$2.cfg"
+}
+save_restore() {  # NAME
+  local rc
+  xl save "$1" "/tmp/$1.img" && xl restore "/tmp/$1.img"; rc=$?
+  rm -f "/tmp/$1.img"
+  return $rc
+}
+
+# net_op NAME OP: OP on the guest inside its own window of the client's
+# record, its span in ops.tsv; then the echo must flow again.
+net_op() {
+  local t0 rc
+  net_label "$2"
+  t0=$(now_ms)
+  case $2 in
+    migrate-live) step "$2" 240 xl migrate --live -s "" "$1" "xl migrate-receive" ;;
+    save-c) step "$2" 240 xl save -c "$1" "/tmp/$1.chk" ;;
+    save-restore) step "$2" 240 save_restore "$1" ;;
+  esac
+  rc=$?
+  printf '%s\t%s\t%s\t%s\n' "$2" "$t0" "$(now_ms)" "$rc" >> "$RESULTS/ops.tsv"
+  rm -f "/tmp/$1.chk"
+  [ $rc = 0 ] && step "$2-echo" 70 net_wait_echo 60
+}
+
+# measure_net KIND REP: run it in a subshell (RESULTS becomes its directory).
+measure_net() {
+  local kind=$1 name=n$1 ip op t0
+  ip=$(net_ip "$kind")
+  RESULTS=$RESULTS/net-$kind-$2
+  mkdir -p "$RESULTS"
+  printf 'op\tstart_ms\tend_ms\trc\n' > "$RESULTS/ops.tsv"
+  t0=$(now_ms)
+  net_config "$kind" "$name"
+  if step create 120 xl create "/tmp/$name.cfg" &&
+     step ready 130 wait_console "$name" "$(net_ready_line "$kind")" 120; then
+    step http-rate $((NET_HTTP_SECONDS + 30)) net_http_rate "$ip" $NET_HTTP_SECONDS
+    net_client_start "$ip" "$(net_mac "$kind")" && sleep 1 &&
+      for op in $NET_OPS; do net_op "$name" "$op" || break; done
+    net_label idle
+    sleep 1
+    step net-stop 60 net_client_stop
+  fi
+  # shellcheck disable=SC2046
+  cat $(console_logs "$name") > "$RESULTS/console.log" 2>/dev/null
+  bounded 60 xl destroy "$name" >/dev/null 2>&1
+  rm -f /var/log/xen/console/guest-$name*.log
+  record "$kind" "$2" net_elapsed_ms $(($(now_ms) - t0))
+}
+
 rep=1
 while [ $rep -le "$REPS" ]; do
   for kind in torpor torpor-noballoon linux torpor-16m; do
     say "bench: $kind rep $rep"
     measure $kind $rep
+  done
+  for kind in torpor linux; do
+    say "bench: $kind network rep $rep"
+    ( measure_net $kind $rep )
   done
   rep=$((rep + 1))
 done

@@ -13,8 +13,8 @@
 
 CFG=/harness/linux/linux.cfg
 SAVE=/var/lib/xen/linux.save
-IP=10.77.0.2
-MAC=00:16:3e:77:00:02
+IP=$NET_LINUX_IP
+MAC=$NET_LINUX_MAC
 fail=0
 
 # last_tick: the highest counter value in the guest's console logs (if any).

@@ -36,8 +36,8 @@ xenstore-write "$XENBUS_PATH/hotplug-status" connected
 HOTPLUG
 chmod +x /tmp/blk-phy.sh
 NET=${NET:-1}
-IP=10.77.0.3
-MAC=00:16:3e:77:00:03
+IP=$NET_TORPOR_IP
+MAC=$NET_TORPOR_MAC
 cat > /tmp/$NAME.cfg <<CFG
 type = "pv"
 name = "$NAME"
