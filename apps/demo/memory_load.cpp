@@ -18,10 +18,13 @@ constexpr size_t kChunks = 16;
 constexpr uint64_t kGapNs = 50'000'000ull;
 constexpr uint64_t kReportPeriodNs = 1'000'000'000ull;
 constexpr uint64_t kMaxNullsPrinted = 20;
-// Every kRestEvery rounds the load holds nothing for kRestNs: long enough for
+// After round kRestAfter the load holds nothing for kRestNs: long enough for
 // the kernel to give the idle memory back to Xen (main/idle_memory_reclaimer),
-// after which the next round has it populated again.
-constexpr uint64_t kRestEvery = 40;
+// after which the next round has it populated again. Once, early: a small
+// long-lived allocation made later above the chunks (the heap is one sbrk
+// arena) keeps malloc_trim from giving anything back, and a rest during a
+// live migration would give pages back under its pre-copy.
+constexpr uint64_t kRestAfter = 5;
 constexpr uint64_t kRestNs = 8'000'000'000ull;
 
 void memory_load(void*) {
@@ -69,7 +72,7 @@ void memory_load(void*) {
         malloc_trim(0);
         ++rounds;
         tick(0);
-        if (rounds % kRestEvery == 0) {
+        if (rounds == kRestAfter) {
             printf("memload: resting %" PRIu64 " s with nothing allocated (round %" PRIu64 ")\n",
                    kRestNs / 1'000'000'000ull, rounds);
             sched::this_scheduler().sleep_until(clock::monotonic_ns() + kRestNs);

@@ -13,10 +13,10 @@ import sys
 from harness_results import (Checker, all_console_logs, check_no_panic, check_serial, read_console,
                              read_steps, read_text)
 
-STEPS = ("create", "ready", "memload", "list-before", "migrate-live", "resumed",
+STEPS = ("create", "ready", "reclaimed", "memload-after-rest", "memload", "list-before",
+         "migrate-live", "resumed",
          "memload-after-migrate", "memset-down", "target-down", "null", "memload-down", "list-down",
-         "memset-up", "target-up", "memload-up", "list-up", "reclaimed", "memload-after-rest",
-         "destroy")
+         "memset-up", "target-up", "memload-up", "list-up", "destroy")
 
 
 def listed_mib(results: pathlib.Path, name: str) -> int:

@@ -3,8 +3,8 @@
 # locally: sender and receiver would need it twice) runs demo=memload (malloc
 # and free of 1 MiB chunks up to 16 MiB, round after round) through
 # `xl migrate --live` while it allocates, then `xl mem-set` down (its mallocs
-# must fail with NULL, the guest carries on) and up again, then waits for the
-# load's rest, when the idle memory goes back to Xen. Record: free_mb,
+# must fail with NULL, the guest carries on) and up again. Before all that it
+# waits for the load's rest, when the idle memory goes back to Xen. Record: free_mb,
 # memory_mb, down_mb, list-{before,down,up}.txt (`xl list` of the guest).
 . /harness/lib.sh
 
@@ -38,6 +38,21 @@ list_to() { bounded 20 xl list $NAME | tee "$RESULTS/$1"; }
 
 step create 120 xl create /tmp/$NAME.cfg || exit 1
 step ready 240 wait_console $NAME 'demo: running' 240 || exit 1
+# The load rests once, after its 5th round, with nothing allocated: what stayed free for
+# a whole reclaim period goes back to Xen, and the next round populates again.
+reclaimed_after_rest() {
+  local before end
+  wait_console $NAME 'memload: resting' 150 || return 1
+  # The first give-back comes a whole idle period after the rest began.
+  before=$(console_grep $NAME 'memory: gave back [0-9]+ frames unused' | wc -l)
+  end=$(($(now_ms) + 30000))
+  while [ "$(console_grep $NAME 'memory: gave back [0-9]+ frames unused' | wc -l)" -le "$before" ]; do
+    [ "$(now_ms)" -lt "$end" ] || { echo "no idle memory given back within 30 s of the rest" >&2; return 1; }
+    sleep 0.5
+  done
+}
+step reclaimed 190 reclaimed_after_rest
+step memload-after-rest 60 wait_memload 3 60
 step memload 60 wait_memload 3 60
 # Down to what the kernel held at boot plus 8 MiB: less than the 16 MiB the
 # app wants on top, so some of its mallocs must fail.
@@ -57,19 +72,4 @@ step memset-up 30 xl mem-set $NAME ${MEMORY_MB}m
 step target-up 30 wait_console $NAME "memory: target $((MEMORY_MB * 1024)) KiB" 30
 step memload-up 60 wait_memload 3 60
 step list-up 20 list_to list-up.txt
-# The load rests every 40 rounds with nothing allocated: what stayed free for
-# a whole reclaim period goes back to Xen, and the next round populates again.
-reclaimed_after_rest() {
-  local before end
-  wait_console $NAME 'memload: resting' 150 || return 1
-  # The first give-back comes a whole idle period after the rest began.
-  before=$(console_grep $NAME 'memory: gave back [0-9]+ frames unused' | wc -l)
-  end=$(($(now_ms) + 30000))
-  while [ "$(console_grep $NAME 'memory: gave back [0-9]+ frames unused' | wc -l)" -le "$before" ]; do
-    [ "$(now_ms)" -lt "$end" ] || { echo "no idle memory given back within 30 s of the rest" >&2; return 1; }
-    sleep 0.5
-  done
-}
-step reclaimed 190 reclaimed_after_rest
-step memload-after-rest 60 wait_memload 3 60
 step destroy 30 xl destroy $NAME
