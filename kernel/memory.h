@@ -35,6 +35,7 @@ struct OnDemandReport {
     size_t empty_regions, regions;
     size_t free_frames;      // still free in the allocator (the reserve)
     unsigned long held_frames;
+    unsigned long p2m_max_pfn;  // where the published p2m ends now
 };
 OnDemandReport start_on_demand(unsigned long held);
 bool on_demand_enabled();
@@ -48,6 +49,11 @@ unsigned long frame_limit();  // BackedRegions::kNoLimit: none
 // free regions, reserve included, until we hold no more; returns frames given
 // back (the caller logs what could not go).
 size_t set_frame_limit(unsigned long frames);
+// The end of the p2m to publish (xen::publish_p2m): all of it until free
+// memory lives in Xen, then the populated frames plus slack, growing as they
+// do (kernel/mm/p2m_coverage.h). In a new domain it starts afresh from what is
+// populated now.
+unsigned long p2m_max_pfn(bool new_domain);
 // After a resume into a new domain: frames the toolstack backed in empty
 // regions go back; `held` is what Xen counts now. Returns frames given back.
 size_t after_new_domain(unsigned long held);

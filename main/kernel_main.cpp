@@ -82,7 +82,7 @@ void kernel_main(const BootReport& boot) {
     else
         (void)grant::run_self_test();
 
-    if (Error e = xen::publish_p2m(memory::allocate_frames); e != Error::none)
+    if (Error e = xen::publish_p2m(memory::allocate_frames, memory::p2m_max_pfn(false)); e != Error::none)
         klog("p2m: not published (%s): save and migration will fail", error_name(e));
     if (Error e = balloon::init(); e != Error::none)
         klog("balloon: not available: %s", error_name(e));

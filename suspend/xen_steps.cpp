@@ -108,7 +108,7 @@ Error XenSteps::remap_foreign_frames(bool new_domain) {
         }
     }
     start_info_canonical_ = false;
-    Error first = xen::publish_p2m(memory::allocate_frames);
+    Error first = xen::publish_p2m(memory::allocate_frames, memory::p2m_max_pfn(new_domain));
     if (grants_unmapped_) {
         Error e = xen::grant_table::remap_frames();
         if (first == Error::none) first = e;

@@ -45,11 +45,11 @@ bool BackedRegions::try_give_back(size_t index, size_t keep_free) {
     return true;
 }
 
-// Lowest first: the reserve stays at the top, where allocate_run takes its
-// runs, and the heap (growing upwards from the bottom) populates its own.
+// Highest first: what stays populated is at the bottom, so the p2m we publish
+// can end soon after it (the reserve stays low too, in the runs' zone).
 size_t BackedRegions::give_back_free(size_t keep_free) {
     size_t given = 0;
-    for (size_t i = 0; i < count_; ++i) {
+    for (size_t i = count_; i-- > 0;) {
         if (allocator_->free_count() < keep_free + kFrames) break;
         if (try_give_back(i, keep_free)) given += kFrames;
     }
@@ -67,22 +67,14 @@ size_t BackedRegions::give_back_around(unsigned long frame, size_t count, size_t
     return given;
 }
 
-size_t BackedRegions::populate(size_t regions) {
-    constexpr size_t kBatch = 16;
-    unsigned long firsts[kBatch];
-    size_t index[kBatch];
-    size_t room = limit_ == kNoLimit ? regions
-                  : limit_ > held_    ? (limit_ - held_) / kFrames
-                                      : 0;
-    if (regions > room) regions = room;
-    if (regions > kBatch) regions = kBatch;
-    size_t n = 0;
-    for (size_t i = count_; i-- > 0 && n < regions;) {
-        if (!is_empty(i)) continue;
-        index[n] = i;
-        firsts[n++] = first_pfn_of(i);
-    }
+namespace {
+constexpr size_t kBatch = 16;
+}
+
+size_t BackedRegions::populate_indexes(const size_t* index, size_t n) {
     if (n == 0) return 0;
+    unsigned long firsts[kBatch] = {};
+    for (size_t k = 0; k < n; ++k) firsts[k] = first_pfn_of(index[k]);
     size_t got = ops_->populate(firsts, n);
     if (got > n) got = n;
     for (size_t k = 0; k < got; ++k) {
@@ -92,6 +84,43 @@ size_t BackedRegions::populate(size_t regions) {
         (void)allocator_->free(firsts[k], kFrames);
     }
     return got;
+}
+
+size_t BackedRegions::populate(size_t regions) {
+    size_t index[kBatch];
+    size_t room = limit_ == kNoLimit ? regions
+                  : limit_ > held_    ? (limit_ - held_) / kFrames
+                                      : 0;
+    if (regions > room) regions = room;
+    if (regions > kBatch) regions = kBatch;
+    size_t n = 0;
+    for (size_t i = count_; i-- > 0 && n < regions;)
+        if (is_empty(i)) index[n++] = i;
+    return populate_indexes(index, n);
+}
+
+size_t BackedRegions::populate_within(size_t regions, unsigned long from, unsigned long to) {
+    size_t index[kBatch];
+    size_t room = limit_ == kNoLimit ? regions
+                  : limit_ > held_    ? (limit_ - held_) / kFrames
+                                      : 0;
+    if (regions > room) regions = room;
+    if (regions > kBatch) regions = kBatch;
+    size_t n = 0;
+    for (size_t i = 0; i < count_ && n < regions; ++i) {
+        unsigned long first = first_pfn_of(i);
+        if (first < from || first + kFrames > to) continue;
+        if (is_empty(i)) index[n++] = i;
+    }
+    return populate_indexes(index, n);
+}
+
+unsigned long BackedRegions::populated_end() const {
+    unsigned long top = allocator_->end_frame();
+    if (top > (first_region_ + count_) * kFrames) return top;  // a partial region on top
+    for (size_t i = count_; i-- > 0;)
+        if (!is_empty(i)) return first_pfn_of(i) + kFrames;
+    return first_region_ * kFrames;
 }
 
 Error BackedRegions::populate_range(unsigned long frame, size_t count) {

@@ -39,15 +39,23 @@ public:
     // `held_frames`: what Xen counts against the domain now.
     void init(PageAllocator& allocator, RegionOps& ops, unsigned long held_frames);
 
-    // Gives back whole free regions, lowest first, while at least
+    // Gives back whole free regions, highest first (populated memory stays
+    // compact at the bottom: kernel/mm/p2m_coverage.h), while at least
     // `keep_free` frames stay free in the allocator. Returns frames given back.
     size_t give_back_free(size_t keep_free);
     // As give_back_free, for the regions overlapping [frame, frame + count)
     // only (what a free just made whole). Cheap when nothing qualifies.
     size_t give_back_around(unsigned long frame, size_t count, size_t keep_free);
-    // Populates up to `regions` empty regions, highest first (next to the
-    // reserve), in one batch, within the limit. Returns how many got memory.
+    // Populates up to `regions` empty regions, highest first, in one batch,
+    // within the limit. Returns how many got memory.
     size_t populate(size_t regions);
+    // As populate, for the empty regions wholly inside [from, to) only,
+    // lowest first.
+    size_t populate_within(size_t regions, unsigned long from, unsigned long to);
+    // One past the last frame of the highest region that has memory (the
+    // frames below the first region always have memory); the allocator's
+    // end when a partial region at its top (never given back) exists.
+    unsigned long populated_end() const;
     // Populates the empty regions overlapping [frame, frame + count) (the heap
     // grows into them). out_of_memory: Xen refused or over the limit.
     Error populate_range(unsigned long frame, size_t count);
@@ -65,6 +73,7 @@ public:
 
 private:
     bool region_free(size_t index) const;
+    size_t populate_indexes(const size_t* index, size_t n);
     bool try_give_back(size_t index, size_t keep_free);
     void set_empty(size_t index, bool empty);
 

@@ -47,9 +47,10 @@ Error init() {
     }
     auto r = memory::start_on_demand(frames_held_by_xen(0));
     klog("memory: free memory lives in Xen: gave %zu frames (%zu MiB) back at boot; %zu of %zu "
-         "2 MiB regions empty, %zu frames free in reserve, holding %lu frames (%lu MiB)",
+         "2 MiB regions empty, %zu frames free in reserve, holding %lu frames (%lu MiB); the "
+         "published p2m ends at pfn %#lx (%lu MiB)",
          r.given_frames, r.given_frames / 256, r.empty_regions, r.regions, r.free_frames,
-         r.held_frames, r.held_frames / 256);
+         r.held_frames, r.held_frames / 256, r.p2m_max_pfn, r.p2m_max_pfn / 256);
     return devices::register_hooks({"memory", nothing_to_do_on_suspend, after_resume});
 }
 

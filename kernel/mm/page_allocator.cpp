@@ -26,11 +26,12 @@ bool PageAllocator::is_free(unsigned long frame) const {
     return in_range(frame, 1) && !bit(frame - first_);
 }
 
-ErrorOr<unsigned long> PageAllocator::allocate_run(size_t count) {
+ErrorOr<unsigned long> PageAllocator::allocate_run_below(size_t count, unsigned long end) {
     if (count == 0) return Error::invalid_argument;
     if (count > free_count_) return Error::out_of_memory;
+    size_t top = end <= first_ ? 0 : end - first_ < count_ ? end - first_ : count_;
     size_t run = 0;
-    for (size_t i = count_; i-- > 0;) {
+    for (size_t i = top; i-- > 0;) {
         if (bit(i)) {
             run = 0;
             continue;

@@ -18,7 +18,9 @@ public:
 
     ErrorOr<unsigned long> allocate() { return allocate_run(1); }
     // The highest run of `count` free contiguous frames.
-    ErrorOr<unsigned long> allocate_run(size_t count);
+    ErrorOr<unsigned long> allocate_run(size_t count) { return allocate_run_below(count, ~0ul); }
+    // The highest run of `count` free contiguous frames that ends at or below `end`.
+    ErrorOr<unsigned long> allocate_run_below(size_t count, unsigned long end);
     // Marks frames [frame, frame + count) used; fails without change if any is taken.
     Error claim(unsigned long frame, size_t count);
     // Marks up to `max` free frames at or above `lowest` used, highest first,

@@ -65,7 +65,7 @@ TEST(BackedRegions, OnlyWholeAlignedRegionsInsideTheRangeCount) {
     EXPECT_EQ(f.regions->first_pfn_of(0), R);
 }
 
-TEST(BackedRegions, GivesBackWholeFreeRegionsLowestFirstKeepingTheReserveAtTheTop) {
+TEST(BackedRegions, GivesBackWholeFreeRegionsHighestFirstKeepingTheReserveAtTheBottom) {
     Fixture f(0, 16 * R, 16 * R);
     ASSERT_EQ(f.allocator.claim(3 * R + 7, 1), Error::none);  // region 3 in use
     size_t given = f.regions->give_back_free(2 * R);
@@ -74,24 +74,25 @@ TEST(BackedRegions, GivesBackWholeFreeRegionsLowestFirstKeepingTheReserveAtTheTo
     EXPECT_GE(f.allocator.free_count(), 2 * R);
     EXPECT_LT(f.allocator.free_count(), 3 * R + R);
     EXPECT_EQ(f.regions->held_frames(), 16 * R - given);
-    EXPECT_EQ(f.xen.given.count(0), 1u);        // the lowest went first
+    EXPECT_EQ(f.xen.given.count(15 * R), 1u);   // the highest went first
     EXPECT_EQ(f.xen.given.count(3 * R), 0u);    // in use: never
-    EXPECT_EQ(f.xen.given.count(15 * R), 0u);   // the top stays: runs come from there
+    EXPECT_EQ(f.xen.given.count(0), 0u);        // the bottom stays: runs come from there
+    EXPECT_EQ(f.regions->populated_end(), 4 * R) << "what stays populated is compact";
     // An empty region's frames cannot be allocated: they are marked in use.
     for (unsigned long first : f.xen.given) EXPECT_FALSE(f.allocator.is_free(first));
 }
 
 TEST(BackedRegions, AFreeThatMakesARegionWholeGivesItBackBeyondTheReserve) {
     Fixture f(0, 8 * R, 8 * R);
-    EXPECT_EQ(f.regions->give_back_free(R), 7 * R);  // region 7 stays: the reserve
+    EXPECT_EQ(f.regions->give_back_free(R), 7 * R);  // region 0 stays: the reserve
     EXPECT_EQ(f.allocator.free_count(), R);
-    auto run = f.allocator.allocate_run(R);  // all of region 7
+    auto run = f.allocator.allocate_run(R);  // all of region 0
     ASSERT_FALSE(run.is_error());
-    EXPECT_EQ(run.value(), 7 * R);
-    EXPECT_EQ(f.regions->give_back_around(7 * R, R, 0), 0u) << "in use";
-    ASSERT_EQ(f.allocator.free(7 * R, R), Error::none);
-    EXPECT_EQ(f.regions->give_back_around(7 * R, R, R), 0u) << "it is the reserve";
-    EXPECT_EQ(f.regions->give_back_around(7 * R, R, 0), R);
+    EXPECT_EQ(run.value(), 0u);
+    EXPECT_EQ(f.regions->give_back_around(0, R, 0), 0u) << "in use";
+    ASSERT_EQ(f.allocator.free(0, R), Error::none);
+    EXPECT_EQ(f.regions->give_back_around(0, R, R), 0u) << "it is the reserve";
+    EXPECT_EQ(f.regions->give_back_around(0, R, 0), R);
     EXPECT_EQ(f.regions->empty_regions(), 8u);
     EXPECT_EQ(f.regions->held_frames(), 0u);
 }
@@ -114,7 +115,7 @@ TEST(BackedRegions, XenRefusingLeavesTheRegionEmptyAndTheAllocationFails) {
     f.xen.host_free = 0;  // the host is full: someone else took what we gave
     EXPECT_EQ(f.regions->populate(1), 0u);
     EXPECT_EQ(f.regions->empty_regions(), empty);
-    EXPECT_EQ(f.regions->populate_range(0, 1), Error::out_of_memory);  // region 0 went
+    EXPECT_EQ(f.regions->populate_range(7 * R, 1), Error::out_of_memory);  // region 7 went
     EXPECT_TRUE(f.allocator.allocate_run(f.allocator.free_count() + 1).is_error());
 }
 
@@ -161,6 +162,29 @@ TEST(BackedRegions, GiveBackAndPopulateRoundTripKeepsTheCountsLevel) {
         EXPECT_EQ(f.allocator.free_count() + f.regions->empty_regions() * R, 32 * R);
         (void)f.regions->populate(3);
     }
+}
+
+TEST(BackedRegions, PopulateWithinTakesTheLowestEmptyRegionsOfTheZoneOnly) {
+    Fixture f(0, 16 * R, 16 * R);
+    (void)f.regions->give_back_free(0);  // everything goes
+    EXPECT_EQ(f.regions->populated_end(), 0u);
+    EXPECT_EQ(f.regions->populate_within(2, 2 * R, 6 * R), 2u);
+    EXPECT_FALSE(f.regions->is_empty(2));
+    EXPECT_FALSE(f.regions->is_empty(3));
+    EXPECT_TRUE(f.regions->is_empty(4));
+    EXPECT_EQ(f.regions->populated_end(), 4 * R);
+    EXPECT_EQ(f.regions->populate_within(8, 2 * R, 6 * R), 2u) << "only 4 and 5 are inside";
+    EXPECT_EQ(f.regions->populate_within(1, 2 * R, 6 * R), 0u);
+    EXPECT_EQ(f.regions->populated_end(), 6 * R);
+    EXPECT_EQ(f.regions->populate(1), 1u);  // the fallback: highest first
+    EXPECT_EQ(f.regions->populated_end(), 16 * R);
+}
+
+TEST(BackedRegions, APartialRegionOnTopIsAlwaysPopulated) {
+    Fixture f(0, 8 * R + 7, 8 * R + 7);
+    (void)f.regions->give_back_free(0);
+    EXPECT_EQ(f.regions->empty_regions(), 8u);
+    EXPECT_EQ(f.regions->populated_end(), 8 * R + 7);
 }
 
 TEST(MemoryTarget, ParsesKibIntoFramesAndRejectsWhatIsNotANumber) {

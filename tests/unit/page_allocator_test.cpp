@@ -93,3 +93,15 @@ TEST(PageAllocator, TakeFreeFramesTakesTheHighestAboveAFloorInOnePass) {
     EXPECT_EQ(f.allocator.free_count(), 10u);
     EXPECT_TRUE(f.allocator.is_free(109));
 }
+
+TEST(PageAllocator, RunsBelowABoundStayBelowIt) {
+    std::vector<uint64_t> bitmap(torpor::PageAllocator::bitmap_words_for(64));
+    torpor::PageAllocator a;
+    a.init(100, 64, bitmap.data());
+    auto run = a.allocate_run_below(4, 120);
+    ASSERT_FALSE(run.is_error());
+    EXPECT_EQ(run.value(), 116u);  // the highest run that ends at 120
+    EXPECT_TRUE(a.allocate_run_below(17, 120).is_error()) << "only 16 free below 120";
+    EXPECT_TRUE(a.allocate_run_below(1, 100).is_error());
+    EXPECT_EQ(a.allocate_run_below(2, 1000).value(), 162u) << "a bound past the end is the end";
+}
