@@ -86,13 +86,18 @@ size_t BackedRegions::populate_indexes(const size_t* index, size_t n) {
     return got;
 }
 
-size_t BackedRegions::populate(size_t regions) {
-    size_t index[kBatch];
+// How many of `regions` may be populated in one batch within the limit.
+size_t BackedRegions::batch_within_limit(size_t regions) const {
     size_t room = limit_ == kNoLimit ? regions
                   : limit_ > held_    ? (limit_ - held_) / kFrames
                                       : 0;
     if (regions > room) regions = room;
-    if (regions > kBatch) regions = kBatch;
+    return regions > kBatch ? kBatch : regions;
+}
+
+size_t BackedRegions::populate(size_t regions) {
+    size_t index[kBatch];
+    regions = batch_within_limit(regions);
     size_t n = 0;
     for (size_t i = count_; i-- > 0 && n < regions;)
         if (is_empty(i)) index[n++] = i;
@@ -101,11 +106,7 @@ size_t BackedRegions::populate(size_t regions) {
 
 size_t BackedRegions::populate_within(size_t regions, unsigned long from, unsigned long to) {
     size_t index[kBatch];
-    size_t room = limit_ == kNoLimit ? regions
-                  : limit_ > held_    ? (limit_ - held_) / kFrames
-                                      : 0;
-    if (regions > room) regions = room;
-    if (regions > kBatch) regions = kBatch;
+    regions = batch_within_limit(regions);
     size_t n = 0;
     for (size_t i = 0; i < count_ && n < regions; ++i) {
         unsigned long first = first_pfn_of(i);

@@ -74,6 +74,7 @@ public:
 private:
     bool region_free(size_t index) const;
     size_t populate_indexes(const size_t* index, size_t n);
+    size_t batch_within_limit(size_t regions) const;
     bool try_give_back(size_t index, size_t keep_free);
     void set_empty(size_t index, bool empty);
 

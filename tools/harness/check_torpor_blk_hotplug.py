@@ -21,6 +21,7 @@ import re
 import sys
 
 from blk_image import check_records
+from harness_net import check_ping_http
 from harness_results import (Checker, HEARTBEAT, all_console_logs, check_boot_self_tests,
                              check_no_panic, check_serial, console_files, read_steps, read_text,
                              stamped_lines)
@@ -150,14 +151,7 @@ def check_vif_hotplug(c: Checker, lines: list, results: pathlib.Path) -> None:
         beats = [int(m.group(1)) for m in map(HEARTBEAT.match, lines[gone:back]) if m]
         c.check(beats and beats == list(range(beats[0], beats[0] + len(beats))),
                 f"{len(beats)} heartbeats while vif0 was away, none lost")
-    net = results / "net"
-    pings = sorted(net.glob("ping-*.log")) if net.is_dir() else []
-    answered = [bool(re.search(r" [1-9]\d* packets received", read_text(p))) for p in pings]
-    c.check(len(pings) == 2 and all(answered),
-            f"ping answered before the detach and after the attach ({answered})")
-    http = sorted(net.glob("http-*.txt")) if net.is_dir() else []
-    c.check(http and read_text(http[-1]).strip(),
-            f"HTTP GET / answered after the attach ({len(read_text(http[-1])) if http else 0} bytes)")
+    check_ping_http(c, results, pings=2, gets=1, body="")
 
 
 def main() -> int:

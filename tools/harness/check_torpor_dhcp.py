@@ -13,6 +13,7 @@ import pathlib
 import re
 import sys
 
+from harness_net import check_ping_http
 from harness_results import (Checker, all_console_logs, check_boot_self_tests, check_no_panic,
                              check_serial, read_console, read_steps, read_text)
 
@@ -39,13 +40,7 @@ def check(c: Checker, results: pathlib.Path) -> None:
             f"{leased or 'none'})")
     c.check(re.search(r"^suspend #1: resumed in a new domain", log, re.M),
             "migrate --live: resumed in a new domain")
-    net = results / "net"
-    pings = sorted(net.glob("ping-*.log")) if net.is_dir() else []
-    answered = [bool(re.search(r" [1-9]\d* packets received", read_text(p))) for p in pings]
-    c.check(len(pings) == 2 and all(answered),
-            f"the leased address answered ping before and after the migration ({answered})")
-    http = sorted(net.glob("http-*.txt")) if net.is_dir() else []
-    c.check(http and read_text(http[-1]).strip(), "HTTP GET / answered after the migration")
+    check_ping_http(c, results, pings=2, gets=1, body="")
     check_no_panic(c, all_console_logs(results))
     check_serial(c, results)
 
