@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Asserts the torpor-remus scenario (xl remus -b at -i 100, then a failed
-backup) from torpor's own console output and xl's log.
+"""Asserts the torpor-remus scenario (xl remus -b at -i 100 with the disk and
+network workloads running, then a failed backup) from torpor's own console
+output, xl's log, the dom0 network client's record and the disk image.
 
 usage: check_torpor_remus.py RESULTDIR
 """
@@ -8,6 +9,8 @@ import pathlib
 import re
 import sys
 
+from blk_image import check_records
+from harness_net import check_client, check_ping_http, gratuitous_arps
 from harness_results import (HEARTBEAT, Checker, check_boot_self_tests, check_no_panic,
                              check_serial, check_wall_clock, console_files, read_steps, read_text,
                              stamped_lines, all_console_logs)
@@ -16,16 +19,72 @@ from harness_results import (HEARTBEAT, Checker, check_boot_self_tests, check_no
 # loaded run is slower. Any sane run of 60 s at -i 100 takes far more than this.
 MIN_CHECKPOINTS = 60
 MIN_BEATS_AFTER = 10
+# The demo writes a record every 20 ms plus a burst before each checkpoint.
+MIN_ACKED_RECORDS = 500
 SUSPEND = re.compile(r"^suspend #(\d+): (cancelled|resumed in a new domain) "
                      r"\(hypercall returned (-?\d+)\), downtime (\d+) ms$")
+ACKED = re.compile(r"^blk: acked (\d+)$")
 RESUMED = re.compile(r"^app: resumed \(#(\d+)\) cancelled=(\d) downtime_ms=(\d+) ")
+
+
+def check_workloads(c: Checker, results: pathlib.Path, text: str, checkpoints: int) -> None:
+    """The TCP stream and the disk writer went on through every checkpoint, and a
+    checkpoint (a cancelled suspend) reconnected nothing: no gratuitous ARP, no
+    device handshake, no request re-issued."""
+    check_client(c, results, ["remus", "after"])
+    check_ping_http(c, results, pings=2, gets=2, body="")
+    resumed = re.findall(r"^netfront: \S+ resumed in a new domain.*$", text, re.M)
+    arps = sum(gratuitous_arps(results).values())
+    c.check(not resumed and arps == 0,
+            f"network: no reconnect and no gratuitous ARP during the checkpoints "
+            f"({resumed[0] if resumed else 'none'}; {arps} ARPs)")
+
+    connects = re.findall(r"^blkfront: xvda: connected to backend domain \d+ \(connect #(\d+)\)",
+                          text, re.M)
+    c.check(connects == ["1"], f"storage: xvda connected once, at boot ({len(connects)} connects)")
+    kept = len(re.findall(r"^blkfront: xvda: suspend cancelled; same ring, \d+ requests in "
+                          r"flight, nothing re-issued$", text, re.M))
+    reissued = re.findall(r"^blkfront: xvda: re-issuing .*$", text, re.M)
+    c.check(checkpoints and kept == checkpoints and not reissued,
+            f"storage: {kept} of {checkpoints} checkpoints kept the ring, "
+            f"{len(reissued)} re-issued requests")
+    errors = re.findall(r"^(?:blk: .*(?:failed|BAD|stops|did not connect|cannot).*|"
+                        r"blkfront: .*(?:broken|cannot|not valid|still maps).*)$", text, re.M)
+    c.check(not errors, f"storage: no I/O error, bad record or broken device"
+                        f"{': ' + errors[0] if errors else ''}")
+    checked = [(int(a), int(b)) for a, b in re.findall(
+        r"^blk: reader checked (\d+) acknowledged records, (\d+) bad$", text, re.M)]
+    c.check(checked and all(b == 0 for _, b in checked),
+            f"storage: the reader re-read {max((a for a, _ in checked), default=0)} random "
+            "acknowledged records, none bad")
+    acked = [int(m.group(1)) for m in map(ACKED.match, text.splitlines()) if m]
+    last = max(acked, default=-1)
+    c.check(last + 1 >= MIN_ACKED_RECORDS,
+            f"storage: {last + 1} records acknowledged (>= {MIN_ACKED_RECORDS})")
+    lines = text.splitlines()
+    final = max((i for i, t in enumerate(lines) if SUSPEND.match(t)), default=None)
+    at_final = max((int(m.group(1)) for t in lines[:final or 0] if (m := ACKED.match(t))),
+                   default=-1)
+    c.check(final is not None and last > at_final >= 0,
+            f"storage: acknowledging went on after the last checkpoint ({at_final} -> {last})")
+    image = read_bytes(results / "disk-prefix.img")
+    _, bad = check_records(image, last) if last >= 0 else (0, [(0, "nothing acknowledged")])
+    c.check(image and not bad,
+            f"storage: disk image after shutdown ({len(image) // 512} sectors copied): records "
+            f"0..{last} present and valid" + (f"; bad: {bad[:3]}" if bad else ""))
+
+
+def read_bytes(path: pathlib.Path) -> bytes:
+    return path.read_bytes() if path.is_file() else b""
 
 
 def check(c: Checker, results: pathlib.Path) -> None:
     c.check_scenario_ran(results)
     steps = read_steps(results)
-    c.check_steps(steps, ("create", "ready", "published", "remus", "still-running", "ping",
-                          "watched", "type", "echoed", "shutdown"))
+    c.check_steps(steps, ("create", "ready", "published", "acking", "ping", "http",
+                          "net-connected", "remus", "still-running", "poke", "watched", "type",
+                          "echoed", "echo-after", "ping-after", "http-after", "net-stop",
+                          "shutdown", "disk-copy"))
     files = console_files(results, "r")
     per_file = [stamped_lines(read_text(f)) for f in files]
     lines = [t for parsed in per_file for _, t in parsed]
@@ -71,6 +130,7 @@ def check(c: Checker, results: pathlib.Path) -> None:
     c.check('watch data/ping fired: value="after-remus"' in lines and
             'console: echo "echo-after-remus"' in lines,
             "after remus ended: a watch fired and a console line was echoed")
+    check_workloads(c, results, text, len(cancelled))
     check_no_panic(c, all_console_logs(results))
     check_serial(c, results)
 

@@ -362,27 +362,56 @@ def edit_bench_net(guest: str, name: str, old: str, new: str):
     return plant
 
 
+REMUS_STEPS = ("create", "ready", "published", "acking", "ping", "http", "net-connected", "remus",
+               "still-running", "poke", "watched", "type", "echoed", "echo-after", "ping-after",
+               "http-after", "net-stop", "shutdown", "disk-copy")
+
+
 def build_torpor_remus(d: pathlib.Path, checkpoints: int = 70) -> None:
     write(d / "rc", "0\n")
-    write_steps(d, ("create", "ready", "published", "remus", "still-running", "ping", "watched",
-                    "type", "echoed", "shutdown"))
+    write_steps(d, REMUS_STEPS)
     write(d / "remus.log", "libxl: debug: Domain 7:issuing PV suspend request via event channel\n"
           * checkpoints + "libxl: error: Backup failed? resuming domain at primary\n")
     write(d / "remus.rc", "1\n")
+    write_net(d, ["remus", "after"], [], "10.77.0.7", "00:16:3e:77:00:07", ["torpor"] * 2)
     log = Console().boot(7, vcpus=4).say(
-        "suspend: event channel 9 published in device/suspend/event-channel", "demo: running")
+        "suspend: event channel 9 published in device/suspend/event-channel", "demo: running",
+        "blkfront: xvda: connected to backend domain 0 (connect #1): 131072 sectors of 512 bytes "
+        "(64 MiB), flush: flush-cache, 32 ring slots",
+        "blk: xvda: 131072 records of 512 bytes; writing from sector 0 every 20 ms, flush every 200 ms")
+    acked = 0
+
+    def ack(n):  # n more records acknowledged, ten per flush
+        nonlocal acked
+        for _ in range(n // 10):
+            acked += 10
+            log.say(f"blk: acked {acked - 1}")
     log.beats(12)
+    ack(60)
     for k in range(1, checkpoints + 1):
         log.say("torpor: suspend requested on the suspend event channel (port 9)",
-                f"app: suspending (#{k}) at mono_ns={log.mono}").wait(0.05).say(
+                f"app: suspending (#{k}) at mono_ns={log.mono}",
+                f"blk: burst of 24 writes before suspend #{k} (records {acked + 3}..{acked + 27} "
+                f"submitted, {acked + 3} written, acked {acked})",
+                "blkfront: xvda: suspending with 20 requests in flight, 0 queued (kept, not drained)"
+                ).wait(0.05).say(
+            "blkfront: xvda: suspend cancelled; same ring, 20 requests in flight, nothing re-issued",
             f"app: resumed (#{k}) cancelled=1 downtime_ms=12 mono_ns={log.mono} "
             "checksum=56eb1709701efe29 unchanged",
             f"suspend #{k}: cancelled (hypercall returned 1), downtime 12 ms",
-            f"suspend #{k} path (us): app=2132 xenstore=75 devices=348 cpus=822 total=3438")
+            f"suspend #{k} path (us): app=2132 xenstore=75 devices=348 cpus=822 total=3438",
+            f"resume #{k} path (us): remap=960 events=46 cpus=1180 devices=259 total=4226")
+        ack(30)
         log.beats(1)
+        if k % 10 == 0:
+            log.say(f"blk: reader checked {k * 10} acknowledged records, 0 bad")
+    ack(100)
     log.beats(12).say('watch data/ping fired: value="after-remus"').beats(2)
-    log.say('console: echo "echo-after-remus"').beats(3).say("torpor: shutdown requested: poweroff")
+    log.say('console: echo "echo-after-remus"').beats(3)
+    ack(40)
+    log.say("torpor: shutdown requested: poweroff")
     write(d / "console/guest-r.log", log.text())
+    (d / "disk-prefix.img").write_bytes(b"".join(make_record(i) for i in range(acked + 30)))
 
 
 def build_torpor_memory(d: pathlib.Path) -> None:
@@ -833,6 +862,31 @@ FAULTS = {
             "remus.log", "libxl: debug: issuing PV suspend request via XenBus control node\n")),
         ("the guest stopped after the backup failed", drop_lines('"echo-after-remus"')),
         ("a checkpoint lost", drop_lines("suspend #33: cancelled")),
+        ("the TCP stream broke", lambda d: write(d / "net/summary", "client: bytes=2000 "
+                                                 "stalls_max_ms=1200 errors=1 duration_ms=16000 "
+                                                 "windows=4 reason=error connections=1\n")),
+        ("no echo after remus", replace_file("net/windows.tsv", "label\tstart_ms\tend_ms\tbytes\t"
+                                             "stall_max_ms\nstart\t0\t4000\t262120\t30\n"
+                                             "remus\t4000\t8000\t262120\t1200\n")),
+        ("a checkpoint reconnected the vif", append_to_first_log(
+            "[2026-11-28 07:26:23] netfront: vif0 resumed in a new domain: reconnected to backend "
+            "domain 0, re-sent 0 tx frame(s) left unanswered, gratuitous ARP sent, 1 TCP peer(s) "
+            "nudged")),
+        ("a gratuitous ARP during the checkpoints", replace_file(
+            "net/arp.tsv", "mono_ms\twall_ms\top\tsender\ttarget\tgratuitous\tlabel\n"
+            "54900\t1795850785000\trequest\t10.77.0.7\t10.77.0.7\t1\tremus\n")),
+        ("a checkpoint re-issued disk requests", edit_logs(
+            "blkfront: xvda: suspend cancelled; same ring, 20 requests in flight, nothing re-issued",
+            "blkfront: xvda: re-issuing 20 requests that had no response")),
+        ("the disk reconnected", append_to_first_log(
+            "[2026-11-28 07:26:23] blkfront: xvda: connected to backend domain 0 (connect #2): "
+            "131072 sectors of 512 bytes (64 MiB), flush: flush-cache, 32 ring slots")),
+        ("the writer stopped at the last checkpoint", drop_lines_matching(
+            r"blk: acked (2[1-9]\d\d|2[0-9]{3})$")),
+        ("an acknowledged record damaged on disk", damage_record(301)),
+        ("no disk image", lambda d: (d / "disk-prefix.img").unlink()),
+        ("the reader found a bad record", append_to_first_log(
+            "[2026-11-28 07:26:23] blk: reader: record 12 BAD: bad CRC")),
     ],
     "torpor-dhcp": TORPOR_FAULTS + [
         ("never asked DHCP", drop_lines("asking DHCP")),

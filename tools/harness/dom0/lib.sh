@@ -222,6 +222,37 @@ vif_line() {
   echo "vif = [ \"bridge=$NET_BRIDGE,mac=$1${2:+,ip=$2}\" ]"
 }
 
+# phy_disk FILE MIB: a sparse raw FILE of MIB MiB on a free loop device, for a
+# guest's xvda through our own hotplug script (/tmp/blk-phy.sh; the stock
+# block script needs more than busybox offers). Sets LOOP and DISK_SPEC (the
+# xl disk string). Fails with one line when no loop device is left.
+phy_disk() {
+  rm -f "$1"
+  dd if=/dev/zero of="$1" bs=1M seek="$2" count=0 2>/dev/null || { echo "cannot create $1"; return 1; }
+  LOOP=$(losetup -f) && losetup "$LOOP" "$1" || { echo "no loop device for $1"; return 1; }
+  cat > /tmp/blk-phy.sh <<'HOTPLUG'
+#!/bin/sh
+# libxl's hotplug script for a phy: disk ($1: add or remove): blkback wants
+# the device's major:minor (hex) in physical-device.
+[ "$1" = add ] || exit 0
+dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
+mm=$(stat -L -c '%t:%T' "$dev") || exit 1
+xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-device-path" "$dev"
+xenstore-write "$XENBUS_PATH/hotplug-status" connected
+HOTPLUG
+  chmod +x /tmp/blk-phy.sh
+  DISK_SPEC="format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$LOOP"
+}
+
+# keep_disk_prefix NAME FILE: after the guest NAME shut down, keep FILE's first
+# sectors, up to a little past its last "blk: acked N", as
+# $RESULTS/disk-prefix.img (the checkers read the records there, blk_image.py).
+keep_disk_prefix() {
+  local last
+  last=$(console_grep "$1" 'blk: acked [0-9]+' | sed 's/.*blk: acked \([0-9]*\).*/\1/' | sort -n | tail -n 1)
+  dd if="$2" of="$RESULTS/disk-prefix.img" bs=512 count=$(( ${last:-0} + 1 + 64 )) 2>/dev/null
+}
+
 # --- the dom0 network client (client/echo_stream.c, client/arp_watch.c) -------
 # A scenario streams through a guest's TCP echo port while it operates on it:
 #   net_client_start IP MAC     one checked TCP stream to IP:7 + ARP log of MAC

@@ -16,21 +16,7 @@
 
 NAME=bh
 DISK=/tmp/$NAME-disk.img
-rm -f "$DISK"
-dd if=/dev/zero of="$DISK" bs=1M seek=64 count=0 2>/dev/null
-LOOP=$(losetup -f) && losetup "$LOOP" "$DISK" || { echo "no loop device for $DISK"; exit 1; }
-cat > /tmp/blk-phy.sh <<'HOTPLUG'
-#!/bin/sh
-# libxl's hotplug script for a phy: disk ($1: add or remove): blkback wants
-# the device's major:minor (hex) in physical-device.
-[ "$1" = add ] || exit 0
-dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
-mm=$(stat -L -c '%t:%T' "$dev") || exit 1
-xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-device-path" "$dev"
-xenstore-write "$XENBUS_PATH/hotplug-status" connected
-HOTPLUG
-chmod +x /tmp/blk-phy.sh
-DISK_SPEC="format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$LOOP"
+phy_disk "$DISK" 64 || exit 1
 cat > /tmp/$NAME.cfg <<CFG
 type = "pv"
 name = "$NAME"
@@ -100,7 +86,6 @@ step shutdown 60 xl shutdown -w $NAME
 
 # Keep the disk up to a little past the last acknowledged record (records are
 # one sector each; what was written but not yet acknowledged may follow).
-last=$(last_acked)
-step disk-copy 60 dd if="$DISK" of="$RESULTS/disk-prefix.img" bs=512 count=$(( last + 1 + 64 ))
+step disk-copy 60 keep_disk_prefix $NAME "$DISK"
 losetup -d "$LOOP"
 rm -f "$DISK"

@@ -21,20 +21,7 @@
 NAME=s
 CYCLES=${CYCLES:-20}
 DISK=/tmp/$NAME-disk.img
-rm -f "$DISK"
-dd if=/dev/zero of="$DISK" bs=1M seek=64 count=0 2>/dev/null
-LOOP=$(losetup -f) && losetup "$LOOP" "$DISK" || { echo "no loop device for $DISK"; exit 1; }
-cat > /tmp/blk-phy.sh <<'HOTPLUG'
-#!/bin/sh
-# libxl's hotplug script for a phy: disk ($1: add or remove): blkback wants
-# the device's major:minor (hex) in physical-device.
-[ "$1" = add ] || exit 0
-dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
-mm=$(stat -L -c '%t:%T' "$dev") || exit 1
-xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-device-path" "$dev"
-xenstore-write "$XENBUS_PATH/hotplug-status" connected
-HOTPLUG
-chmod +x /tmp/blk-phy.sh
+phy_disk "$DISK" 64 || exit 1
 NET=${NET:-1}
 IP=$NET_TORPOR_IP
 MAC=$NET_TORPOR_MAC
@@ -45,7 +32,7 @@ kernel = "/payload/torpor.elf"
 memory = 64
 vcpus = 4
 on_crash = "preserve"
-disk = [ "format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$LOOP" ]
+disk = [ "$DISK_SPEC" ]
 CFG
 [ "$NET" = 1 ] && vif_line $MAC $IP >> /tmp/$NAME.cfg
 # The checker requires the network part unless the scenario says it was left out.
@@ -146,7 +133,6 @@ step shutdown 60 xl shutdown -w $NAME
 
 # Keep the disk up to a little past the last acknowledged record (records are
 # one sector each; what was written but not yet acknowledged may follow).
-last=$(console_grep $NAME 'blk: acked [0-9]+' | sed 's/.*blk: acked \([0-9]*\).*/\1/' | sort -n | tail -n 1)
-step disk-copy 60 dd if="$DISK" of="$RESULTS/disk-prefix.img" bs=512 count=$(( ${last:-0} + 1 + 64 ))
+step disk-copy 60 keep_disk_prefix $NAME "$DISK"
 losetup -d "$LOOP"
 rm -f "$DISK"
