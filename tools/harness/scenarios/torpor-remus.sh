@@ -3,7 +3,7 @@
 # /dev/null, no network buffering, no disk replication; xl wants a host even
 # with -b) for $REMUS_SECONDS, asked for each checkpoint on the suspend event
 # channel, while its workloads run: the demo writes records to its disk xvda
-# (a sparse 64 MiB raw file on a loop device, lib.sh's phy_disk) and one TCP
+# (a sparse 256 MiB raw file on a loop device, lib.sh's phy_disk) and one TCP
 # connection from dom0 streams through its echo port over its vif (client
 # window "remus"). Checkpointing then ends the way a failed backup ends it: the
 # save helper dies and libxl resumes the primary. The guest must carry on: a
