@@ -17,7 +17,7 @@ REMUS_SECONDS=${REMUS_SECONDS:-60}
 IP=$NET_PREFIX.7
 MAC=00:16:3e:77:00:07
 DISK=/tmp/$NAME-disk.img
-phy_disk "$DISK" 64 || exit 1
+phy_disk "$DISK" 256 || exit 1  # sparse: tools/remus.sh writes about 110 MiB in 10 minutes
 cat > /tmp/$NAME.cfg <<CFG
 type = "pv"
 name = "$NAME"
