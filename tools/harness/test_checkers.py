@@ -39,6 +39,7 @@ def discovered_checkers() -> dict:
 CHECKERS = {
     "check_torpor_boot.py": ("torpor-boot", [VERSION]),
     "../bench_report.py": ("bench-smoke", ["{scratch}/bench-out", "--check"]),
+    "../bench_remus_report.py": ("bench-remus-smoke", ["--check"]),
 }
 
 # --- a synthetic guest console ------------------------------------------------
@@ -331,6 +332,27 @@ def build_bench(d: pathlib.Path) -> None:
 BENCH_NET_OPS = ["migrate-live", "save-c", "save-restore"]
 
 
+def build_bench_remus(d: pathlib.Path) -> None:
+    """bench-remus at -i 100: xl's stamped log of each guest, ten checkpoints."""
+    write(d / "rc", "0\n")
+    write(d / "remus.tsv", "guest\tinterval_ms\tmetric\tvalue\n" + "".join(
+        f"{g}\t100\t{k}\t1\n" for g in ("torpor", "linux") for k in ("xl_ended", "ran_after")))
+    for guest, pause in (("torpor", 30), ("linux", 120)):
+        t, lines = 90_000, []
+        for k in range(10):
+            lines.append(f"{t}\tlibxl: debug: Domain 3:issuing PV suspend request via event channel")
+            if k:  # the first checkpoint is the full copy: no "Checkpointed save" line
+                lines.append(f"{t + pause}\txc: progress: Checkpointed save: 198/198  100%")
+            t += pause + 100
+        write(d / f"remus-{guest}-100.log", "\n".join(lines) + "\n")
+    log = Console().boot(3, vcpus=2).say("demo: running").beats(5)
+    for k in range(1, 11):
+        log.say(f"suspend #{k}: cancelled (hypercall returned 1), downtime 12 ms").beats(1)
+    write(d / "console-torpor-100.log", log.text())
+    log = Console().say("Logfile Opened", "linux-baseline ready")
+    write(d / "console-linux-100.log", log.text())
+
+
 def build_bench_net(d: pathlib.Path, ip: str, mac: str, torpor: bool) -> None:
     """One network run of the bench (measure_net): HTTP rate, then the echo
     stream through its operations (write_net's windows: 4 s each from 50 s on,
@@ -549,6 +571,7 @@ BUILDERS = {
     "torpor-suspend": build_torpor_suspend,
     "linux-baseline": build_linux_baseline,
     "bench-smoke": build_bench,
+    "bench-remus-smoke": build_bench_remus,
     "torpor-memory": build_torpor_memory,
 }
 
@@ -916,6 +939,18 @@ FAULTS = {
         ("a tick repeated", edit_logs("linux-baseline tick 30\n", "linux-baseline tick 30\n"
                                       "[2026-11-28 07:26:23] linux-baseline tick 30\n"))] + NET_FAULTS + [
         ("no client record at all", lambda d: shutil.rmtree(d / "net"))],
+    "bench-remus-smoke": TORPOR_FAULTS + [
+        ("no Linux run", lambda d: (d / "remus-linux-100.log").unlink()),
+        ("torpor took no timed checkpoint", replace_file(
+            "remus-torpor-100.log", "90000\tlibxl: debug: issuing PV suspend request via event channel\n")),
+        ("xl remus never ended", replace_file("remus.tsv", "guest\tinterval_ms\tmetric\tvalue\n"
+                                              "torpor\t100\txl_ended\t0\ntorpor\t100\tran_after\t1\n"
+                                              "linux\t100\txl_ended\t1\nlinux\t100\tran_after\t1\n")),
+        ("Linux stopped after the failed backup", replace_file(
+            "remus.tsv", "guest\tinterval_ms\tmetric\tvalue\ntorpor\t100\txl_ended\t1\n"
+            "torpor\t100\tran_after\t1\nlinux\t100\txl_ended\t1\nlinux\t100\tran_after\t0\n")),
+        ("no torpor console", lambda d: (d / "console-torpor-100.log").unlink()),
+    ],
     "bench-smoke": TORPOR_FAULTS + [
         ("no Linux console log", lambda d: (d / "console-linux-1.log").unlink()),
         ("a suspend step failed", edit_logs("suspend #1 path (us)", "suspend #1: step devices failed: "

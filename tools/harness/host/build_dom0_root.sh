@@ -66,9 +66,9 @@ for m in $(python3 "$HOST/moddeps.py" "$mods" "${MODULES[@]}"); do
   echo "$name" >> "$root/lib/modules/load.list"
 done
 
-# The harness's own network clients (client/), static (they need nothing in dom0).
+# The harness's own clients and tools (client/), static (they need nothing in dom0).
 mkdir -p "$root/harness/bin"
-for c in echo_stream arp_watch http_rate; do
+for c in echo_stream arp_watch http_rate stamp_lines; do
   gcc -static -O2 -Wall -Wextra -Werror -o "$root/harness/bin/$c" "$HARNESS_DIR/client/$c.c" \
     || die "compiling client/$c.c"
 done
