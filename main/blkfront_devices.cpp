@@ -86,16 +86,14 @@ public:
                  disk_.name(), text);
             return order.error();
         }
-        offered_order_ = text != nullptr;
         return disk_.setup_rings(backend_id, order.value());
     }
-    // blkif.h: one page is "ring-ref"; 2^order pages are "ring-page-order"
-    // and "ring-ref0".. (ring-page-order 0 written too when the backend knows
-    // the key, so that a stale larger order cannot linger).
+    // blkif.h: one page is "ring-ref" alone; 2^order pages are
+    // "ring-page-order" and "ring-ref0".. (no ring-page-order for one page:
+    // blkback reads ring-ref0 instead of ring-ref whenever that key exists).
     Error publish(xenbus::KeyWriter& keys) override {
         if (disk_.ring_order() == 0) {
             TRY(keys.write_uint("ring-ref", disk_.ring_ref(0)));
-            if (offered_order_) TRY(keys.write_uint("ring-page-order", 0));
         } else {
             TRY(keys.write_uint("ring-page-order", disk_.ring_order()));
             for (uint32_t i = 0; i < disk_.ring_pages(); ++i) {
@@ -159,7 +157,6 @@ private:
     }
 
     blkfront::Disk disk_;
-    bool offered_order_ = false;
     Mutex lock_;
     LockedStore store_;
     xenbus::Frontend frontend_;
