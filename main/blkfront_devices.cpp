@@ -8,6 +8,7 @@
 #include "drivers/blkfront/disk.h"
 #include "drivers/xenbus/frontend.h"
 #include "drivers/xenstore/client.h"
+#include "kernel/boot_options.h"
 #include "kernel/sync/mutex.h"
 #include "main/xenbus_store.h"
 #include <xen/io/protocols.h>
@@ -70,9 +71,37 @@ public:
     }
 
     // xenbus::Device
-    Error setup_rings(domid_t backend_id) override { return disk_.setup_rings(backend_id); }
+    // The backend's max-ring-page-order is read at every handshake (after a
+    // resume it is a new backend); blkring=N on the command line lowers our
+    // own limit (0: always one page).
+    Error setup_rings(domid_t backend_id) override {
+        char path[xenbus::Frontend::kMaxPathLength + 32];
+        snprintf(path, sizeof(path), "%s/max-ring-page-order", frontend_.backend_path());
+        auto offer = xenstore_backed_store().read(path);
+        const char* text = offer.is_error() ? nullptr : offer.value().c_str();
+        if (offer.is_error() && offer.error() != Error::not_found) return offer.error();
+        auto order = blkfront::choose_ring_order(text, ring_order_limit());
+        if (order.is_error()) {
+            klog("blkfront: %s: the backend's max-ring-page-order \"%s\" is not a number below 32",
+                 disk_.name(), text);
+            return order.error();
+        }
+        return disk_.setup_rings(backend_id, order.value());
+    }
+    // blkif.h: one page is "ring-ref" alone; 2^order pages are
+    // "ring-page-order" and "ring-ref0".. (no ring-page-order for one page:
+    // blkback reads ring-ref0 instead of ring-ref whenever that key exists).
     Error publish(xenbus::KeyWriter& keys) override {
-        TRY(keys.write_uint("ring-ref", disk_.ring_ref()));
+        if (disk_.ring_order() == 0) {
+            TRY(keys.write_uint("ring-ref", disk_.ring_ref(0)));
+        } else {
+            TRY(keys.write_uint("ring-page-order", disk_.ring_order()));
+            for (uint32_t i = 0; i < disk_.ring_pages(); ++i) {
+                char key[16];
+                snprintf(key, sizeof(key), "ring-ref%u", unsigned(i));
+                TRY(keys.write_uint(key, disk_.ring_ref(i)));
+            }
+        }
         TRY(keys.write_uint("event-channel", disk_.event_port()));
         return keys.write("protocol", XEN_IO_PROTO_ABI_X86_64);
     }
@@ -121,6 +150,12 @@ public:
     }
 
 private:
+    static uint32_t ring_order_limit() {
+        auto v = boot_options::find(boot_options::command_line(), "blkring");
+        if (!v.found || v.length != 1 || v.text[0] < '0' || v.text[0] > '9') return blkfront::kMaxRingOrder;
+        return uint32_t(v.text[0] - '0');
+    }
+
     blkfront::Disk disk_;
     Mutex lock_;
     LockedStore store_;

@@ -8,7 +8,10 @@ baseline, memory 256), torpor-16m (torpor at 16 MiB: what xl costs by itself).
 RESULTDIR is the bench scenario's result directory (bench.tsv, console-*.log,
 and net-GUEST-REP/ for torpor and linux: the dom0 client's record of one TCP
 echo stream through migrate --live, save -c and save + restore, HTTP requests
-per second; see measure_net in tools/harness/scenarios/bench.sh).
+per second; see measure_net in tools/harness/scenarios/bench.sh; and
+blk-GUEST-REP/ for torpor, torpor-ring0 and linux: blkback's counters sampled
+while the guest wrote and read its disk across migrate --live, see
+measure_blk).
 --check fails unless the scenario ran to its end, every figure the bench
 promises is there, the charts were drawn, every echo stream carried its bytes
 intact on one connection through all its operations, and the guests' logs show
@@ -53,6 +56,18 @@ METRICS = [  # key, label, unit
 NET_GUESTS = ["torpor", "linux"]
 NET_OPS = ["migrate-live", "save-c", "save-restore"]
 NET_TIMELINE_OP = "migrate-live"
+# The disk part (blk-GUEST-REP/: blkstat.txt, blkback's counters sampled by
+# dom0 every 20 ms; ops.tsv; console.log). torpor-ring0: torpor with a
+# one-page ring (blkring=0), without the migration.
+BLK_GUESTS = ["torpor", "torpor-ring0", "linux"]
+BLK_METRICS = [  # key, label, unit
+    ("blk_write_mib_s", "disk: sequential write, 4 MiB at a time", "MiB/s"),
+    ("blk_read_iops", "disk: 4 KiB random reads, one at a time", "IO/s"),
+    ("blk_stall_migrate_live_ms", "disk: longest I/O stall, migrate --live", "ms"),
+    ("blk_ring_order", "disk: ring-page-order used", ""),
+]
+BLK_MIN_WINDOW_MS = 500  # a rate over less than this is not reported
+RING_LINE = re.compile(r"blkfront: xvda: ring of \d+ pages? \(ring-page-order (\d+)\)")
 HTTP_RATE = re.compile(r"^http: requests=(\d+) errors=(\d+) seconds=([\d.]+) rps=([\d.]+) "
                        r"max_ms=(\d+) first_error=(\S+)$", re.M)
 
@@ -97,8 +112,91 @@ def collect_net(d: pathlib.Path, guest: str, add) -> None:
             add(guest, f"net_downtime_{op.replace('-', '_')}_ms", found.group(1))
 
 
+def blk_dirs(results: pathlib.Path) -> list:
+    """(guest, rep, directory) of every disk run, in order."""
+    found = []
+    for d in sorted(results.glob("blk-*-*")):
+        guest, _, rep = d.name[len("blk-"):].rpartition("-")
+        if d.is_dir() and guest in BLK_GUESTS and rep.isdigit():
+            found.append((guest, int(rep), d))
+    return found
+
+
+def read_blkstat(path: pathlib.Path) -> list:
+    """[(ms, {vbd: (rd_req, wr_req, rd_sect, wr_sect)})], one per sample, in
+    order (client/blkstat.c's lines grouped by their time)."""
+    samples = []
+    for line in read_text(path).splitlines():
+        f = line.split()
+        if len(f) < 2 or not f[0].isdigit():
+            continue
+        t = int(f[0])
+        if not samples or samples[-1][0] != t:
+            samples.append((t, {}))
+        if f[1].startswith("vbd-") and len(f) >= 6 and all(x.isdigit() for x in f[2:6]):
+            samples[-1][1][f[1]] = tuple(int(x) for x in f[2:6])
+    return samples
+
+
+def movements(samples: list) -> list:
+    """The sample times at which some vbd's request counters moved (a vbd
+    that appears counts once it has requests)."""
+    moved, last = [], {}
+    for t, vbds in samples:
+        if any(c[:2] != last.get(v, (0, 0))[:2] for v, c in vbds.items()):
+            moved.append(t)
+        last.update(vbds)
+    return moved
+
+
+def blk_rows(samples: list, ops: list) -> dict:
+    """The disk rows of one run, from blkback's counters: sequential write
+    MiB/s (the phase in which wr_sect rose, before the migration), 4 KiB read
+    IOPS (from the first read after the writes to the migration), the longest
+    interval without any counter moving from the last movement before xl
+    migrate --live to the first after it returned."""
+    rows = {}
+    if not samples:
+        return rows
+    end_of_reads = ops[0][1] if ops else samples[-1][0] + 1
+    first = next((v for _, vbds in samples for v in vbds), None)
+    series = [(t, vbds[first]) for t, vbds in samples if first in vbds and t < end_of_reads]
+    wr = [c[3] for _, c in series]
+    if wr and max(wr) > wr[0]:
+        rise = next(i for i, w in enumerate(wr) if w > wr[0])
+        i0 = rise - 1 if rise > 0 else 0
+        i1 = wr.index(max(wr))
+        ms = series[i1][0] - series[i0][0]
+        if ms >= BLK_MIN_WINDOW_MS:
+            rows["blk_write_mib_s"] = (wr[i1] - wr[i0]) * 512 / 2**20 / (ms / 1000)
+        rd = [c[0] for _, c in series]
+        j0 = next((j for j in range(i1 + 1, len(rd)) if rd[j] != rd[j - 1]), None)
+        if j0 is not None:
+            ms = series[-1][0] - series[j0][0]
+            if ms >= BLK_MIN_WINDOW_MS:
+                rows["blk_read_iops"] = (rd[-1] - rd[j0]) / (ms / 1000)
+    moved = movements(samples)
+    for op, start, end, rc in ops:
+        if op != "migrate-live" or rc != 0:
+            continue
+        before = [m for m in moved if m <= start]
+        after = [m for m in moved if m > end]
+        if before and after:
+            points = [before[-1]] + [m for m in moved if start < m <= end] + [after[0]]
+            rows["blk_stall_migrate_live_ms"] = max(b - a for a, b in zip(points, points[1:]))
+    return rows
+
+
+def collect_blk(d: pathlib.Path, guest: str, add) -> None:
+    for key, value in blk_rows(read_blkstat(d / "blkstat.txt"), net_ops(d)).items():
+        add(guest, key, value)
+    orders = RING_LINE.findall(read_text(d / "console.log"))
+    if orders and guest != "linux":
+        add(guest, "blk_ring_order", orders[0])
+
+
 def collect(results: pathlib.Path) -> dict:
-    values = {g: {} for g in GUESTS}
+    values = {g: {} for g in GUESTS + [g for g in BLK_GUESTS if g not in GUESTS]}
     add = lambda g, k, v: values[g].setdefault(k, []).append(float(v))
     rows = [r.split("\t") for r in read_text(results / "bench.tsv").splitlines()[1:]]
     per_rep = {}
@@ -127,6 +225,8 @@ def collect(results: pathlib.Path) -> dict:
             add(guest, "downtime_ms", ms)
     for guest, _, d in net_dirs(results):
         collect_net(d, guest, add)
+    for guest, _, d in blk_dirs(results):
+        collect_blk(d, guest, add)
     return values
 
 
@@ -145,6 +245,18 @@ def table(med: dict) -> str:
         small = get("torpor-16m", key)
         ratio = f"{t / l:.3f}" if t is not None and l else "-"
         lines.append(f"| {label} ({unit}) | {fmt(t)} | {fmt(nb)} | {fmt(l)} | {ratio} | {fmt(small)} |")
+    return "\n".join(lines)
+
+
+def blk_table(med: dict) -> str:
+    fmt = lambda x: "-" if x is None else (f"{x:.1f}" if x < 100 else f"{x:.0f}")
+    get = lambda g, k: med[g].get(k, {}).get("median")
+    lines = ["| disk figure | torpor | torpor, 1-page ring | Linux PV | torpor/Linux |",
+             "|---|---|---|---|---|"]
+    for key, label, unit in BLK_METRICS:
+        t, r0, l = get("torpor", key), get("torpor-ring0", key), get("linux", key)
+        ratio = f"{t / l:.3f}" if t is not None and l and key != "blk_ring_order" else "-"
+        lines.append(f"| {label}{f' ({unit})' if unit else ''} | {fmt(t)} | {fmt(r0)} | {fmt(l)} | {ratio} |")
     return "\n".join(lines)
 
 
@@ -246,6 +358,7 @@ def main() -> int:
     med = medians(collect(results))
     (out / "bench.json").write_text(json.dumps(med, indent=2, sort_keys=True) + "\n")
     print(table(med))
+    print(blk_table(med))
     png = chart(med, out)
     net_png = net_chart(results, med, out)
     t, l = med["torpor"], med["linux"]
@@ -314,16 +427,34 @@ def check_run(c: Checker, results: pathlib.Path, med: dict, png: bool) -> None:
                 f"{d.name}: HTTP " + (f"{http.group(1)} requests answered, {http.group(2)} failed "
                                       f"({http.group(6)})" if http else "no http_rate line"))
         check_client(Prefixed(c, d.name), d, NET_OPS, min_bytes=64 * 1024)
+    blk = blk_dirs(results)
+    c.check(reps and all((g, r) in {(x, y) for x, y, _ in blk} for g in BLK_GUESTS for r in reps),
+            f"disk runs for every guest in every repetition: "
+            f"{', '.join(d.name for _, _, d in blk) or 'none'}")
+    missing = [f"{g}:{k}" for g in BLK_GUESTS for k, _, _ in BLK_METRICS
+               if k not in med[g] and not (g == "torpor-ring0" and k == "blk_stall_migrate_live_ms")
+               and not (g == "linux" and k == "blk_ring_order")]
+    c.check(not missing, f"every disk figure measured; missing: {missing or 'none'}")
+    for guest, _, d in blk:
+        ops = net_ops(d)
+        want = [] if guest == "torpor-ring0" else ["migrate-live"]
+        c.check([o[0] for o in ops] == want and all(o[3] == 0 for o in ops),
+                f"{d.name}: {', '.join(f'{o[0]} rc={o[3]}' for o in ops) or 'no operation'} "
+                f"(expected: {', '.join(want) or 'none'}, rc 0)")
+    order = med["torpor"].get("blk_ring_order", {}).get("median")
+    order0 = med["torpor-ring0"].get("blk_ring_order", {}).get("median")
+    c.check(order0 == 0 and order is not None and order > 0,
+            f"ring-page-order: torpor {order}, torpor with blkring=0 {order0} (want > 0 and 0)")
     logs = sorted(results.glob("console-*.log"))
     without = [g for g in GUESTS if not any(guest_of(p) == g for p in logs)]
     c.check(logs and not without, f"{len(logs)} guest console logs, none missing for "
             f"{without or 'any guest'}")
     torpor = "".join(read_text(p) for p in logs if guest_of(p) != "linux")
-    torpor += "".join(read_text(d / "console.log") for g, _, d in runs if g != "linux")
+    torpor += "".join(read_text(d / "console.log") for g, _, d in runs + blk if g != "linux")
     check_boot_self_tests(c, torpor)
     failed = re.search(r"suspend #\d+: step \S+ failed: .*", torpor)
     c.check(not failed, f"no suspend step failed{': ' + failed.group(0) if failed else ''}")
-    check_no_panic(c, logs + [d / "console.log" for _, _, d in runs])
+    check_no_panic(c, logs + [d / "console.log" for _, _, d in runs + blk])
     check_serial(c, results)
 
 

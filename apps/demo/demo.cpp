@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apps/demo/blk_bench.h"
 #include "apps/demo/blk_workload.h"
 #include "apps/demo/net_selftest.h"
 #include "apps/demo/net_servers.h"
@@ -132,7 +133,8 @@ void app_main() {
     // demo=quiet: as idle as the Linux baseline guest (its 100 ms tick), for the bench.
     // demo=xsload: xenstore kept busy from every vCPU (torpor-xenstore-load).
     bool xsload = boot_options::is_set_to("demo", "xsload");
-    bool quiet = boot_options::is_set_to("demo", "quiet");
+    bool blkbench = boot_options::is_set_to("demo", "blkbench");
+    bool quiet = boot_options::is_set_to("demo", "quiet") || blkbench;
     if (demo::start_net_servers() == Error::none) {
         demo::start_net_self_test("at boot");
         if (!quiet) demo::run_net_self_test_after_each_resume();
@@ -144,7 +146,11 @@ void app_main() {
     demo::run_smp_selftest(xsload || memload || quiet
                                ? demo::Workload::quiet
                                : demo::Workload::selftest);
-    demo::start_block_workload();  // only with a disk xvda
+    // demo=blkbench: the bench's storage load instead of the record workload.
+    if (blkbench)
+        (void)demo::start_block_bench();
+    else
+        demo::start_block_workload();  // only with a disk xvda
     printf("demo: running\n");
 }
 

@@ -27,12 +27,12 @@ bool request_is_well_formed(const Request& r) {
 }
 
 void Ring::reset_ids() {
-    for (uint32_t i = 0; i < kRingSize; ++i) {
-        free_[i] = uint16_t(kRingSize - 1 - i);  // hands out 0, 1, 2, ... first
+    for (uint32_t i = 0; i < size_; ++i) {
+        free_[i] = uint16_t(size_ - 1 - i);  // hands out 0, 1, 2, ... first
         outstanding_[i] = false;
         posted_at_[i] = 0;
     }
-    free_count_ = kRingSize;
+    free_count_ = size_;
 }
 
 uint16_t Ring::take_id() {
@@ -46,10 +46,12 @@ void Ring::release_id(uint16_t id) {
     free_[free_count_++] = id;
 }
 
-void Ring::attach(blkif_sring* sring) {
+void Ring::attach(blkif_sring* sring, uint32_t pages) {
     VERIFY(outstanding() == 0);  // take_unanswered() first
+    VERIFY(pages >= 1 && pages <= kMaxRingPages && (pages & (pages - 1)) == 0);
     // SHARED_RING_INIT + FRONT_RING_INIT (xen/io/ring.h), without the macros.
-    memset(static_cast<void*>(sring), 0, kPageSize);
+    memset(static_cast<void*>(sring), 0, size_t(pages) * kPageSize);
+    size_ = ring_size_for_pages(pages);
     sring->req_event = 1;
     sring->rsp_event = 1;
     sring_ = sring;
@@ -78,7 +80,7 @@ Error Ring::post(const Request& request) {
     uint16_t id = take_id();
     posted_[id] = request;
     posted_at_[id] = req_prod_pvt_;
-    volatile blkif_request_t& req = sring_->ring[req_prod_pvt_ & (kRingSize - 1)].req;
+    volatile blkif_request_t& req = sring_->ring[req_prod_pvt_ & (size_ - 1)].req;
     req.operation = request.operation;
     req.nr_segments = request.nr_segments;
     req.handle = request.handle;
@@ -122,14 +124,14 @@ uint32_t Ring::responses_ready() {
 }
 
 bool Ring::accept(uint64_t id, uint8_t operation, int16_t status, uint32_t index) {
-    if (id >= kRingSize || !outstanding_[id]) {
+    if (id >= size_ || !outstanding_[id]) {
         mark_broken("response %u names id %llu, which is %s", index, (unsigned long long)id,
-                    id >= kRingSize ? "out of range" : "not outstanding (already completed?)");
+                    id >= size_ ? "out of range" : "not outstanding (already completed?)");
         return false;
     }
     // Requests sit in the shared page from post() on, but the backend may
     // only take those req_prod covers: posted at or after pushed_ is not yet.
-    if (uint32_t(posted_at_[id] - pushed_) < kRingSize) {
+    if (uint32_t(posted_at_[id] - pushed_) < size_) {
         mark_broken("response %u names id %llu, which was not pushed yet", index,
                     (unsigned long long)id);
         return false;

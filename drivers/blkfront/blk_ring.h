@@ -1,5 +1,6 @@
 // The request ring of a blkfront (xen/io/blkif.h, xen/io/ring.h), frontend
-// side, as pure logic over the one shared page: posting read, write and flush
+// side, as pure logic over the shared pages (one, or 2^order with
+// max-ring-page-order: ring_pages_for_order / ring_size_for_pages): posting read, write and flush
 // requests (direct segments: up to BLKIF_MAX_SEGMENTS_PER_REQUEST granted
 // pages each) and consuming the backend's responses, every field checked
 // before use:
@@ -32,6 +33,21 @@ inline constexpr uint32_t kSectorsPerPage = kPageSize / kSectorSize;
 // fits after the 64-byte header; a request is 112 bytes).
 inline constexpr uint32_t kRingSize = __CONST_RING_SIZE(blkif, kPageSize);
 static_assert(kRingSize == 32);
+// A multi-page ring (blkif.h: max-ring-page-order, ring-page-order,
+// ring-ref%u): 2^order pages, virtually contiguous here, each granted on its
+// own. We go up to 16 pages (order 4, 512 requests), as far as the backend
+// offers.
+inline constexpr uint32_t kMaxRingOrder = 4;
+constexpr uint32_t ring_pages_for_order(uint32_t order) { return 1u << order; }
+// __CONST_RING_SIZE for `pages` pages: the largest power of two of requests
+// that fits after the header.
+constexpr uint32_t ring_size_for_pages(uint32_t pages) {
+    return __CONST_RING_SIZE(blkif, pages * kPageSize);
+}
+inline constexpr uint32_t kMaxRingPages = ring_pages_for_order(kMaxRingOrder);
+inline constexpr uint32_t kMaxRingSize = ring_size_for_pages(kMaxRingPages);
+static_assert(ring_size_for_pages(1) == kRingSize);
+static_assert(kMaxRingSize == 512);
 inline constexpr uint32_t kMaxSegments = BLKIF_MAX_SEGMENTS_PER_REQUEST;
 
 struct Segment {
@@ -64,10 +80,11 @@ public:
     // `name` prefixes the log line if the ring breaks (e.g. "blkfront xvda").
     explicit Ring(const char* name) : name_(name) { reset_ids(); }
 
-    // Starts using `sring` (a zeroed or reused page, re-initialised here: both
-    // producers and consumers back to 0). Outstanding requests must have been
-    // taken with take_unanswered() first (VERIFY).
-    void attach(blkif_sring* sring);
+    // Starts using `sring`, `pages` (a power of two up to kMaxRingPages)
+    // contiguous pages, re-initialised here: both producers and consumers back
+    // to 0, size() requests. Outstanding requests must have been taken with
+    // take_unanswered() first (VERIFY).
+    void attach(blkif_sring* sring, uint32_t pages = 1);
     // Stops using the page (the caller revokes or forgets its grant). The
     // outstanding requests stay, for take_unanswered().
     void detach() { sring_ = nullptr; }
@@ -85,7 +102,7 @@ public:
     // then re-arms rsp_event; returns how many. Stops at the first invalid one
     // (the ring is then broken).
     template <typename Done>
-    unsigned consume(Done done, unsigned budget = kRingSize);
+    unsigned consume(Done done, unsigned budget = kMaxRingSize);
 
     // The requests still waiting for a response, oldest first, each handed to
     // `keep` (their grant refs belong to the old ring; grant the pages again
@@ -94,11 +111,13 @@ public:
     void take_unanswered(Keep keep);
 
     bool is_broken() const { return broken_; }
-    uint32_t outstanding() const { return kRingSize - free_count_; }
-    uint32_t free_slots() const { return sring_ ? kRingSize - (req_prod_pvt_ - rsp_cons_) : 0; }
+    // Requests the ring holds (ring_size_for_pages of the attached pages).
+    uint32_t size() const { return size_; }
+    uint32_t outstanding() const { return size_ - free_count_; }
+    uint32_t free_slots() const { return sring_ ? size_ - (req_prod_pvt_ - rsp_cons_) : 0; }
     // The request behind an outstanding id (for the driver's diagnostics).
     const Request* outstanding_request(uint64_t id) const {
-        return id < kRingSize && outstanding_[id] ? &posted_[id] : nullptr;
+        return id < size_ && outstanding_[id] ? &posted_[id] : nullptr;
     }
 
 private:
@@ -112,15 +131,16 @@ private:
 
     const char* name_;
     blkif_sring* sring_ = nullptr;
+    uint32_t size_ = kRingSize;  // a power of two
     uint32_t req_prod_pvt_ = 0;
     uint32_t pushed_ = 0;  // the req_prod we last published
     uint32_t rsp_cons_ = 0;
     bool broken_ = false;
-    uint16_t free_[kRingSize];
+    uint16_t free_[kMaxRingSize];
     uint32_t free_count_ = 0;
-    bool outstanding_[kRingSize];
-    uint32_t posted_at_[kRingSize];
-    Request posted_[kRingSize];  // by id: what to send again after a reconnect
+    bool outstanding_[kMaxRingSize];
+    uint32_t posted_at_[kMaxRingSize];
+    Request posted_[kMaxRingSize];  // by id: what to send again after a reconnect
 };
 
 template <typename Done>
@@ -130,7 +150,7 @@ unsigned Ring::consume(Done done, unsigned budget) {
         uint32_t ready = responses_ready();
         if (ready == 0 || broken_) break;
         while (ready > 0 && handled < budget) {
-            const volatile blkif_response_t& r = sring_->ring[rsp_cons_ & (kRingSize - 1)].rsp;
+            const volatile blkif_response_t& r = sring_->ring[rsp_cons_ & (size_ - 1)].rsp;
             uint64_t id = r.id;  // each field read once
             uint8_t operation = r.operation;
             int16_t status = r.status;
@@ -153,11 +173,11 @@ void Ring::take_unanswered(Keep keep) {
     // Oldest first: the largest distance back from the producer (wrap-safe;
     // responses may come out of order, so any id may be the oldest).
     while (outstanding() > 0) {
-        uint32_t oldest = kRingSize, oldest_age = 0;
-        for (uint32_t id = 0; id < kRingSize; ++id) {
+        uint32_t oldest = size_, oldest_age = 0;
+        for (uint32_t id = 0; id < size_; ++id) {
             if (!outstanding_[id]) continue;
             uint32_t age = req_prod_pvt_ - posted_at_[id];
-            if (oldest == kRingSize || age > oldest_age) {
+            if (oldest == size_ || age > oldest_age) {
                 oldest = id;
                 oldest_age = age;
             }

@@ -70,27 +70,51 @@ Error Disk::init(Bus& bus) {
 
 // ---- the handshake's side ------------------------------------------------------
 
-Error Disk::setup_rings(domid_t backend_id) {
+Error Disk::setup_rings(domid_t backend_id, uint32_t order) {
     IoLock lock(io_lock_);
     if (broken_) return Error::protocol_error;
+    VERIFY(order <= kMaxRingOrder);
+    uint32_t pages = ring_pages_for_order(order);
+    if (ring_pfn_ != 0 && ring_allocated_ != pages) {
+        (void)memory::free_frames(ring_pfn_, ring_allocated_);
+        ring_pfn_ = 0;
+    }
     if (ring_pfn_ == 0) {
-        auto pfn = memory::allocate_frames(1);
+        auto pfn = memory::allocate_frames(pages);  // contiguous: one virtual range
         if (pfn.is_error()) return pfn.error();
         ring_pfn_ = pfn.value();
+        ring_allocated_ = pages;
     }
-    auto ref = gt::grant_access(backend_id, xen::p2m().mfn(ring_pfn_), /*readonly=*/false);
-    if (ref.is_error()) return ref.error();
+    for (uint32_t i = 0; i < pages; ++i) {
+        auto ref = gt::grant_access(backend_id, xen::p2m().mfn(ring_pfn_ + i), /*readonly=*/false);
+        if (ref.is_error()) {
+            for (uint32_t j = 0; j < i; ++j) (void)gt::revoke_access(ring_refs_[j]);
+            return ref.error();
+        }
+        ring_refs_[i] = ref.value();
+    }
     auto port = events::alloc_unbound(backend_id, &Disk::on_event, this);
     if (port.is_error()) {
-        (void)gt::revoke_access(ref.value());
+        for (uint32_t i = 0; i < pages; ++i) (void)gt::revoke_access(ring_refs_[i]);
         return port.error();
     }
-    ring_ref_ = ref.value();
+    ring_order_ = order;
     ring_granted_ = true;
     event_ = port.value();
     backend_id_ = backend_id;
-    ring_.attach(arch::ptr_of_pfn<blkif_sring>(ring_pfn_));
+    ring_.attach(arch::ptr_of_pfn<blkif_sring>(ring_pfn_), pages);
+    klog("blkfront: %s: ring of %u page%s (ring-page-order %u), %u request slots", name_, pages,
+         pages == 1 ? "" : "s", order, ring_.size());
     return Error::none;
+}
+
+// Revokes every page of the ring; false if the backend still maps one (the
+// frames are then never reused).
+bool Disk::revoke_ring() {
+    bool all = true;
+    for (uint32_t i = 0; i < ring_pages(); ++i)
+        if (gt::revoke_access(ring_refs_[i]) == Error::busy) all = false;
+    return all;
 }
 
 Error Disk::connect(const DiskGeometry& g) {
@@ -107,7 +131,7 @@ Error Disk::connect(const DiskGeometry& g) {
          "(%llu MiB)%s, flush: %s, %u ring slots",
          name_, unsigned(backend_id_), connects_, (unsigned long long)g.sectors, g.sector_size,
          (unsigned long long)(g.bytes() >> 20), g.read_only() ? ", read-only" : "",
-         g.flush_cache ? "flush-cache" : g.barrier ? "barrier" : "none", kRingSize);
+         g.flush_cache ? "flush-cache" : g.barrier ? "barrier" : "none", ring_.size());
     if (reissue_batch_ > 0 || connects_ > 1) {
         unsigned queued = 0;
         for (Io* io = queue_head_; io; io = io->next) ++queued;
@@ -150,7 +174,7 @@ void Disk::forget_rings() {
         ++count;
     });
     if (count) queue_front(first, last, count);
-    if (ring_granted_) (void)gt::revoke_access(ring_ref_);
+    if (ring_granted_) (void)revoke_ring();
     ring_granted_ = false;
     event_ = EventHandle{};  // the binding went with the old domain: not unbound
 }
@@ -163,7 +187,6 @@ void Disk::closing() {
 void Disk::disconnect() {
     EventHandle old = event_;
     bool had_ring = ring_granted_;
-    grant_ref_t ref = ring_ref_;
     unsigned kept_before;
     {
         IoLock lock(io_lock_);
@@ -174,9 +197,9 @@ void Disk::disconnect() {
     }
     forget_rings();
     if (!old.is_null()) (void)events::unbind(old);
-    bool ring_kept = had_ring && gt::revoke_access(ref) == Error::busy;
     IoLock lock(io_lock_);
-    if (ring_kept) ring_pfn_ = 0;  // the backend still maps it: never reuse that page
+    bool ring_kept = had_ring && !revoke_ring();
+    if (ring_kept) ring_pfn_ = 0;  // the backend still maps it: never reuse those pages
     unsigned queued = 0;
     for (Io* io = queue_head_; io; io = io->next) ++queued;
     ++closes_;
@@ -365,7 +388,7 @@ void Disk::break_disk(const char* why) {
     // In flight: the backend may still write into those pages, so each is
     // freed only if its grant can be revoked (finish() checks).
     ring_.detach();
-    Io* kept[kRingSize];
+    Io* kept[kMaxRingSize];
     unsigned n = 0;
     ring_.take_unanswered([&](const Request& r) { kept[n++] = reinterpret_cast<Io*>(r.cookie); });
     for (unsigned i = 0; i < n; ++i) finish(kept[i], Error::io_error);

@@ -99,8 +99,15 @@ public:
     static Disk* find(const char* name);
 
     // ---- for the xenbus Frontend's Device (main/) ----
-    Error setup_rings(domid_t backend_id);
-    grant_ref_t ring_ref() const { return ring_ref_; }
+    // A ring of 2^order pages (choose_ring_order: what the backend offers,
+    // re-read at every handshake, so a resume onto a backend offering less
+    // gets a smaller ring); requests kept from an earlier ring are re-issued
+    // on this one.
+    Error setup_rings(domid_t backend_id, uint32_t order);
+    uint32_t ring_order() const { return ring_order_; }
+    uint32_t ring_pages() const { return ring_pages_for_order(ring_order_); }
+    grant_ref_t ring_ref(uint32_t page) const { return ring_refs_[page]; }
+    uint32_t ring_slots() const { return ring_.size(); }
     uint32_t event_port() const { return event_.port; }
     // The backend's offers are parsed by the caller (disk_geometry.h).
     Error connect(const DiskGeometry& geometry);
@@ -148,6 +155,7 @@ private:
     Error grant_pages(Io* io);
     bool ungrant_pages(Io* io);       // false: the backend still holds one
     void free_pages(Io* io);
+    bool revoke_ring();               // false: the backend still maps a ring page
     void break_disk(const char* why);  // io lock held
     void queue_front(Io* first, Io* last, unsigned count);
     Error sync_io(Io* io, uint64_t deadline_ns);
@@ -160,9 +168,11 @@ private:
     Mutex io_lock_;
     Semaphore kick_;
     domid_t backend_id_ = 0;
-    unsigned long ring_pfn_ = 0;
-    grant_ref_t ring_ref_ = 0;
-    bool ring_granted_ = false;
+    unsigned long ring_pfn_ = 0;     // the first of ring_allocated_ contiguous frames
+    uint32_t ring_allocated_ = 0;
+    uint32_t ring_order_ = 0;        // of the ring set up last
+    grant_ref_t ring_refs_[kMaxRingPages] = {};
+    bool ring_granted_ = false;      // all ring_pages() of ring_refs_
     EventHandle event_;
     bool connected_ = false;
     bool suspended_ = false;

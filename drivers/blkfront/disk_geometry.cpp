@@ -1,5 +1,6 @@
 #include "drivers/blkfront/disk_geometry.h"
 
+#include "drivers/blkfront/blk_ring.h"
 #include "xen/abi.h"
 #include <xen/io/blkif.h>
 
@@ -30,6 +31,14 @@ ErrorOr<bool> parse_flag(const char* text) {
 }
 
 }  // namespace
+
+ErrorOr<uint32_t> choose_ring_order(const char* max_ring_page_order, uint32_t limit) {
+    if (limit > kMaxRingOrder) limit = kMaxRingOrder;
+    if (!max_ring_page_order) return 0u;
+    auto offer = parse_decimal(max_ring_page_order);
+    if (offer.is_error() || offer.value() > 31) return Error::protocol_error;
+    return offer.value() < limit ? uint32_t(offer.value()) : limit;
+}
 
 ErrorOr<DiskGeometry> parse_geometry(const char* sectors, const char* sector_size,
                                      const char* info, const char* flush_cache,

@@ -27,6 +27,12 @@ ErrorOr<DiskGeometry> parse_geometry(const char* sectors, const char* sector_siz
                                      const char* info, const char* flush_cache,
                                      const char* barrier);
 
+// The ring order to use (blkif.h: 2^order pages) given the backend's
+// max-ring-page-order (null when it does not offer one: order 0) and our own
+// limit (at most kMaxRingOrder): the smaller of the two. protocol_error for
+// an offer that is not a plain decimal number below 32.
+ErrorOr<uint32_t> choose_ring_order(const char* max_ring_page_order, uint32_t limit);
+
 // A plain decimal number (no sign, space, leading zero or overflow).
 ErrorOr<uint64_t> parse_decimal(const char* text);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -27,18 +28,19 @@ std::vector<std::string> log_lines;
 void capture(const char* text, size_t length) { log_lines.emplace_back(text, length); }
 
 struct FakeBackend {
-    explicit FakeBackend(blkif_sring* s) : sring(s) {}
+    explicit FakeBackend(blkif_sring* s, uint32_t slots = kRingSize) : sring(s), size(slots) {}
     blkif_sring* sring;
+    uint32_t size;
     uint32_t req_cons = 0;
     uint32_t rsp_prod_pvt = 0;
 
     std::vector<blkif_request_t> take_requests() {
         std::vector<blkif_request_t> out;
-        for (; req_cons != sring->req_prod; ++req_cons) out.push_back(sring->ring[req_cons % kRingSize].req);
+        for (; req_cons != sring->req_prod; ++req_cons) out.push_back(sring->ring[req_cons % size].req);
         return out;
     }
     void respond(uint64_t id, uint8_t op, int16_t status = BLKIF_RSP_OKAY) {
-        blkif_response_t& r = sring->ring[rsp_prod_pvt++ % kRingSize].rsp;
+        blkif_response_t& r = sring->ring[rsp_prod_pvt++ % size].rsp;
         r.id = id;
         r.operation = op;
         r.status = status;
@@ -356,6 +358,155 @@ TEST_F(BlkfrontRing, AttachWithOutstandingRequestsIsABug) {
             ring.attach(sring);
         },
         "VERIFY\\(outstanding\\(\\) == 0\\) failed");
+}
+
+// ---- multi-page rings (max-ring-page-order) -----------------------------------
+
+TEST(BlkfrontRingSize, FollowsRingHForEveryOrderWeUse) {
+    // (pages * 4096 - 64 header bytes) / 112 bytes a slot, down to a power of two.
+    EXPECT_EQ(ring_size_for_pages(1), 32u);
+    EXPECT_EQ(ring_size_for_pages(2), 64u);
+    EXPECT_EQ(ring_size_for_pages(4), 128u);
+    EXPECT_EQ(ring_size_for_pages(8), 256u);
+    EXPECT_EQ(ring_size_for_pages(16), 512u);
+    EXPECT_EQ(ring_pages_for_order(kMaxRingOrder), kMaxRingPages);
+    EXPECT_EQ(sizeof(blkif_sring) - sizeof(((blkif_sring*)nullptr)->ring), 64u);
+}
+
+TEST(BlkfrontRingSize, OrderIsTheSmallerOfOfferAndLimit) {
+    EXPECT_EQ(choose_ring_order(nullptr, kMaxRingOrder).value(), 0u) << "no offer: one page";
+    EXPECT_EQ(choose_ring_order("0", kMaxRingOrder).value(), 0u);
+    EXPECT_EQ(choose_ring_order("2", kMaxRingOrder).value(), 2u);
+    EXPECT_EQ(choose_ring_order("4", kMaxRingOrder).value(), 4u);
+    EXPECT_EQ(choose_ring_order("9", kMaxRingOrder).value(), kMaxRingOrder) << "capped at ours";
+    EXPECT_EQ(choose_ring_order("31", kMaxRingOrder).value(), kMaxRingOrder);
+    EXPECT_EQ(choose_ring_order("4", 0).value(), 0u) << "blkring=0";
+    EXPECT_EQ(choose_ring_order("4", 1).value(), 1u);
+    EXPECT_EQ(choose_ring_order("4", 99).value(), kMaxRingOrder) << "our limit is capped too";
+    const char* bad[] = {"", "-1", "+2", " 2", "2 ", "02", "0x2", "32", "4294967296", "two"};
+    for (const char* s : bad) EXPECT_TRUE(choose_ring_order(s, kMaxRingOrder).is_error()) << s;
+}
+
+class BlkfrontMultiPageRing : public ::testing::TestWithParam<uint32_t> {
+protected:
+    BlkfrontMultiPageRing()
+        : bytes(size_t(ring_pages_for_order(GetParam())) * kPageSize),
+          sring(static_cast<blkif_sring*>(aligned_alloc(kPageSize, bytes))) {
+        memset(static_cast<void*>(sring), 0xa5, bytes);  // attach() must initialise all of it
+    }
+    ~BlkfrontMultiPageRing() override { free(sring); }
+    void SetUp() override {
+        log_lines.clear();
+        set_log_sink(capture);
+    }
+    void TearDown() override { set_log_sink(nullptr); }
+    static Request write(uint64_t cookie) {
+        Request r{};
+        r.operation = BLKIF_OP_WRITE;
+        r.nr_segments = 1;
+        r.sector = cookie * 8;
+        r.segments[0] = Segment{grant_ref_t(cookie), 0, 7};
+        r.cookie = cookie;
+        return r;
+    }
+    size_t bytes;
+    blkif_sring* sring;
+    Ring ring{"blkfront test"};
+};
+
+TEST_P(BlkfrontMultiPageRing, HoldsItsSizeInFlightAndWrapsAroundIt) {
+    uint32_t pages = ring_pages_for_order(GetParam());
+    uint32_t size = ring_size_for_pages(pages);
+    ring.attach(sring, pages);
+    EXPECT_EQ(ring.size(), size);
+    EXPECT_EQ(ring.free_slots(), size);
+    FakeBackend backend(sring, size);
+    uint64_t next = 1, completed = 0;
+    // Three laps of the ring, each filling it completely, answered in reverse.
+    for (int lap = 0; lap < 3; ++lap) {
+        for (uint32_t i = 0; i < size; ++i) ASSERT_EQ(ring.post(write(next++)), Error::none);
+        EXPECT_EQ(ring.post(write(next)), Error::busy) << "the ring holds " << size;
+        EXPECT_EQ(ring.outstanding(), size);
+        ring.push();
+        auto reqs = backend.take_requests();
+        ASSERT_EQ(reqs.size(), size);
+        std::vector<bool> ids(size, false);
+        for (auto& r : reqs) {
+            ASSERT_LT(r.id, size);
+            EXPECT_FALSE(ids[r.id]) << "ids unique";
+            ids[r.id] = true;
+        }
+        for (size_t i = reqs.size(); i-- > 0;) backend.answer(reqs[i]);
+        backend.publish();
+        unsigned n = ring.consume([&](const Response& c) {
+            EXPECT_NE(c.cookie, 0u);
+            ++completed;
+        });
+        EXPECT_EQ(n, size);
+        EXPECT_EQ(ring.outstanding(), 0u);
+    }
+    EXPECT_EQ(completed, 3u * size);
+    EXPECT_FALSE(ring.is_broken());
+}
+
+TEST_P(BlkfrontMultiPageRing, AnIdPastItsSizeBreaksIt) {
+    uint32_t pages = ring_pages_for_order(GetParam());
+    uint32_t size = ring_size_for_pages(pages);
+    ring.attach(sring, pages);
+    FakeBackend backend(sring, size);
+    ASSERT_EQ(ring.post(write(1)), Error::none);
+    ring.push();
+    backend.take_requests();
+    backend.respond(size, BLKIF_OP_WRITE);  // one past the last id of this ring
+    backend.publish();
+    EXPECT_EQ(ring.consume([](const Response&) {}), 0u);
+    EXPECT_TRUE(ring.is_broken());
+    ASSERT_EQ(log_lines.size(), 1u);
+    EXPECT_NE(log_lines[0].find("out of range"), std::string::npos) << log_lines[0];
+}
+
+INSTANTIATE_TEST_SUITE_P(Orders, BlkfrontMultiPageRing, ::testing::Values(0u, 1u, 2u, 3u, 4u));
+
+TEST(BlkfrontRingResize, UnansweredRequestsMoveToASmallerRingInOrder) {
+    // A resume onto a backend that offers less: 100 requests on a 16-page
+    // ring go, oldest first, onto a one-page ring 32 at a time.
+    auto* big = static_cast<blkif_sring*>(aligned_alloc(kPageSize, kMaxRingPages * kPageSize));
+    auto* small = static_cast<blkif_sring*>(aligned_alloc(kPageSize, kPageSize));
+    set_log_sink(capture);
+    Ring ring("blkfront test");
+    ring.attach(big, kMaxRingPages);
+    for (uint64_t c = 1; c <= 100; ++c) {
+        Request r{};
+        r.operation = BLKIF_OP_READ;
+        r.nr_segments = 1;
+        r.segments[0] = Segment{grant_ref_t(c), 0, 7};
+        r.sector = c;
+        r.cookie = c;
+        ASSERT_EQ(ring.post(r), Error::none);
+    }
+    ring.push();
+    ring.detach();
+    std::vector<Request> kept;
+    ring.take_unanswered([&](const Request& r) { kept.push_back(r); });
+    ASSERT_EQ(kept.size(), 100u);
+    ring.attach(small, 1);
+    EXPECT_EQ(ring.size(), kRingSize);
+    FakeBackend backend(small);
+    std::vector<uint64_t> order;
+    size_t at = 0;
+    while (at < kept.size() || ring.outstanding() > 0) {
+        while (at < kept.size() && ring.post(kept[at]) == Error::none) ++at;
+        ring.push();
+        for (auto& r : backend.take_requests()) backend.answer(r);
+        backend.publish();
+        ring.consume([&](const Response& c) { order.push_back(c.cookie); });
+        ASSERT_FALSE(ring.is_broken());
+    }
+    ASSERT_EQ(order.size(), 100u);
+    for (uint64_t c = 1; c <= 100; ++c) EXPECT_EQ(order[c - 1], c);
+    set_log_sink(nullptr);
+    free(big);
+    free(small);
 }
 
 // ---- geometry -----------------------------------------------------------------

@@ -327,6 +327,47 @@ def build_bench(d: pathlib.Path) -> None:
     write(d / "console-linux-1.log", log.text())
     build_bench_net(d / "net-torpor-1", "10.77.0.3", "00:16:3e:77:00:03", torpor=True)
     build_bench_net(d / "net-linux-1", "10.77.0.2", "00:16:3e:77:00:02", torpor=False)
+    for guest in ("torpor", "torpor-ring0", "linux"):
+        build_bench_blk(d / f"blk-{guest}-1", guest)
+
+
+def build_bench_blk(d: pathlib.Path, guest: str) -> None:
+    """One disk run of the bench (measure_blk): blkstat samples every 20 ms
+    from 60 s on: 1 s idle, 3 s of writes (8 MiB/s), reads (500/s) until the
+    migration (66-70 s, none for torpor-ring0) and after it, on a new vbd, with
+    a 400 ms stall."""
+    migrate = guest != "torpor-ring0"
+    lines, rd, wr, wsect = [], 7, 0, 0
+    for t in range(60_000, 74_000, 20):
+        if 61_000 <= t < 64_000:
+            wr, wsect = wr + 4, wsect + 8 * 2**20 // 512 // 50
+        elif t >= 64_000 and not (migrate and 69_700 <= t < 70_100):
+            rd += 10
+        vbds = ["vbd-5-51712"] if not migrate or t < 70_000 else ["vbd-6-51712"]
+        if migrate and 69_000 <= t < 70_000:
+            vbds.append("vbd-6-51712")
+        for v in vbds:
+            c = (rd, wr, rd * 8, wsect) if v == "vbd-5-51712" else (max(rd - 2850, 0), 0, 0, 0)
+            lines.append(f"{t} {v} {c[0]} {c[1]} {c[2]} {c[3]} 0 0")
+    write(d / "blkstat.txt", "\n".join(lines) + "\n")
+    write(d / "ops.tsv", "op\tstart_ms\tend_ms\trc\n" + ("migrate-live\t66000\t70000\t0\n" if migrate else ""))
+    if guest == "linux":
+        log = Console().say("Logfile Opened", "linux-baseline ready", "blkload: wrote 24 MiB in 3000 ms")
+    else:
+        order = 0 if guest == "torpor-ring0" else 4
+        log = Console().boot(30, vcpus=2).say(
+            f"blkfront: xvda: ring of {2 ** order} page{'s' if order else ''} (ring-page-order {order}), "
+            f"{32 << order if order < 4 else 512} request slots", "demo: running",
+            "blkbench: wrote 24 MiB in 3000 ms (8192 KiB/s, guest clock); now random 4 KiB reads")
+    write(d / "console.log", log.text())
+
+
+def edit_bench_blk(guest: str, name: str, old: str, new: str):
+    def plant(d: pathlib.Path) -> None:
+        path = d / f"blk-{guest}-1" / name
+        assert old in path.read_text(), f"fixture blk-{guest}-1/{name} has no {old!r}"
+        path.write_text(path.read_text().replace(old, new))
+    return plant
 
 
 BENCH_NET_OPS = ["migrate-live", "save-c", "save-restore"]
@@ -972,7 +1013,19 @@ FAULTS = {
             "torpor", "console.log", "resumed (#3)", "resumed (#9)")),
         ("a torpor PANIC during the network run", edit_bench_net(
             "torpor", "console.log", "demo: running", "demo: running\ntorpor: PANIC: planted")),
-        ("no echo timeline", lambda d: [(p / "net" / "timeline.csv").unlink() for p in d.glob("net-*")])],
+        ("no echo timeline", lambda d: [(p / "net" / "timeline.csv").unlink() for p in d.glob("net-*")]),
+        ("no disk run for Linux", lambda d: shutil.rmtree(d / "blk-linux-1")),
+        ("the torpor disk's live migration failed", edit_bench_blk("torpor", "ops.tsv", "70000\t0", "70000\t1")),
+        ("no blkstat samples for torpor", lambda d: (d / "blk-torpor-1" / "blkstat.txt").write_text("")),
+        ("the disk never moved after the Linux migration", lambda d: (d / "blk-linux-1" / "blkstat.txt")
+         .write_text("".join(l + "\n" for l in (d / "blk-linux-1" / "blkstat.txt").read_text().splitlines()
+                             if int(l.split()[0]) < 70_100))),
+        ("torpor used a one-page ring", edit_bench_blk("torpor", "console.log", "ring-page-order 4",
+                                                       "ring-page-order 0")),
+        ("blkring=0 did not keep the ring to one page", edit_bench_blk(
+            "torpor-ring0", "console.log", "ring-page-order 0", "ring-page-order 2")),
+        ("a torpor PANIC during the disk run", edit_bench_blk(
+            "torpor", "console.log", "demo: running", "demo: running\ntorpor: PANIC: planted"))],
 }
 # Harmless changes: the run must still pass (the serial scan is scoped to the
 # scenario for guest crashes; wall-clock ones per scenario).

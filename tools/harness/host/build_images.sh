@@ -25,13 +25,16 @@ hlog "extracting vmlinux"
 python3 "$HOST/extract_vmlinux.py" "$work"/linux/boot/vmlinuz-* "$work/vmlinux"
 
 # Linux baseline guest: static busybox + counter init, xen-netfront and the
-# echo (port 7) and HTTP (port 80) servers.
+# echo (port 7) and HTTP (port 80) servers; xen-blkfront and blkload (the
+# bench's disk load, started with `blkbench` on the kernel command line).
 hlog "building the Linux guest initramfs"
 g=$work/guest
 mkdir -p "$g/bin" "$g/dev" "$g/proc" "$g/sys" "$g/lib/modules" "$g/www"
 cp /bin/busybox "$g/bin/busybox"
 for a in sh mount mkfifo insmod ip nc httpd cat; do ln -s busybox "$g/bin/$a"; done
-for m in $(python3 "$HOST/moddeps.py" "$work"/linux/lib/modules/*/kernel xen-netfront); do
+gcc -static -O2 -Wall -Wextra -Werror -o "$g/bin/blkload" "$HARNESS_DIR/guests/linux/blkload.c" \
+  || die "compiling guests/linux/blkload.c"
+for m in $(python3 "$HOST/moddeps.py" "$work"/linux/lib/modules/*/kernel xen-netfront xen-blkfront); do
   cp "$work"/linux/lib/modules/*/kernel/"$m" "$g/lib/modules/"
   basename "$m" >> "$g/lib/modules/load.list"
 done

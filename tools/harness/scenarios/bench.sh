@@ -7,7 +7,10 @@
 # memory= that boots and live-migrates. Writes $RESULTS/bench.tsv:
 # guest, rep, metric, value (ms, bytes, MiB). Then torpor and Linux with a vif:
 # HTTP requests per second and one TCP echo stream through migrate --live,
-# save -c and save + restore ($RESULTS/net-KIND-REP/, see measure_net).
+# save -c and save + restore ($RESULTS/net-KIND-REP/, see measure_net). Then
+# torpor and Linux with a disk: sequential write MiB/s, 4 KiB random read IOPS
+# and the longest I/O stall through migrate --live, from blkback's counters
+# ($RESULTS/blk-KIND-REP/, see measure_blk).
 . /harness/lib.sh
 
 REPS=${BENCH_REPS:-5}
@@ -151,6 +154,82 @@ measure_net() {
   record "$kind" "$2" net_elapsed_ms $(($(now_ms) - t0))
 }
 
+# --- block storage: torpor and Linux measured the same way -------------------
+# Each guest (memory and vCPUs as above) gets xvda: a sparse BLK_MIB raw file
+# on a loop device, phy: through our own hotplug script (the stock `block`
+# script needs more than busybox has), as torpor-blk-hotplug does. The guest
+# puts the same load on it (torpor: demo=blkbench, apps/demo/blk_bench.h;
+# Linux: blkload, tools/harness/guests/linux/blkload.c): 3 s of sequential
+# 4 MiB writes, then 4 KiB random reads one at a time, forever. dom0 samples
+# blkback's counters every 20 ms (client/blkstat.c) into
+# $RESULTS/blk-KIND-REP/blkstat.txt; after BLK_READ_SECONDS of reads, xl
+# migrate --live (ops.tsv, dom0's clock), then BLK_AFTER_SECONDS more.
+# bench_report.py derives write MiB/s, read IOPS and the longest interval in
+# which no counter moved across the migration. torpor-ring0 is torpor with
+# blkring=0 (a one-page ring whatever the backend offers), without the
+# migration. blk_elapsed_ms in bench.tsv: what the part cost.
+BLK_MIB=64
+BLK_READ_SECONDS=2
+BLK_AFTER_SECONDS=2
+cat > /tmp/blk-phy.sh <<'HOTPLUG'
+#!/bin/sh
+# libxl's hotplug script for a phy: disk ($1: add or remove): blkback wants
+# the device's major:minor (hex) in physical-device.
+[ "$1" = add ] || exit 0
+dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
+mm=$(stat -L -c '%t:%T' "$dev") || exit 1
+xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-device-path" "$dev"
+xenstore-write "$XENBUS_PATH/hotplug-status" connected
+HOTPLUG
+chmod +x /tmp/blk-phy.sh
+blk_config() {  # KIND NAME LOOP
+  case $1 in
+    torpor) torpor_config "$2" $MEM "demo=blkbench" ;;
+    torpor-ring0) torpor_config "$2" $MEM "demo=blkbench blkring=0" ;;
+    linux) sed -e "s/^name = .*/name = \"$2\"/" -e "s/^memory = .*/memory = $MEM/" \
+             -e "s/^vcpus = .*/vcpus = $VCPUS/" -e 's/^extra = "\(.*\)"/extra = "\1 blkbench"/' \
+             /harness/linux/linux.cfg ;;
+  esac > "/tmp/$2.cfg"
+  echo "disk = [ \"format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$3\" ]" \
+    >> "/tmp/$2.cfg"
+}
+blk_written_line() { case $1 in linux) echo 'blkload: wrote' ;; *) echo 'blkbench: wrote' ;; esac; }
+
+# measure_blk KIND REP: run it in a subshell (RESULTS becomes its directory).
+measure_blk() {
+  local kind=$1 name=d$1 disk loop sampler t0 op rc
+  RESULTS=$RESULTS/blk-$kind-$2
+  mkdir -p "$RESULTS"
+  printf 'op\tstart_ms\tend_ms\trc\n' > "$RESULTS/ops.tsv"
+  t0=$(now_ms)
+  disk=/tmp/$name-disk.img
+  rm -f "$disk"
+  dd if=/dev/zero of="$disk" bs=1M seek=$BLK_MIB count=0 2>/dev/null
+  loop=$(losetup -f) && losetup "$loop" "$disk" || { echo "no loop device for $disk"; return 1; }
+  blk_config "$kind" "$name" "$loop"
+  "$NET_BIN/blkstat" "$RESULTS/blkstat.txt" 20 < /dev/null > /dev/null 2>&1 &
+  sampler=$!
+  if step create 120 xl create "/tmp/$name.cfg" &&
+     step written 130 wait_console "$name" "$(blk_written_line "$kind")" 120; then
+    sleep $BLK_READ_SECONDS
+    if [ "$kind" != torpor-ring0 ]; then
+      op=$(now_ms)
+      step migrate-live 240 xl migrate --live -s "" "$name" "xl migrate-receive"
+      rc=$?
+      printf 'migrate-live\t%s\t%s\t%s\n' "$op" "$(now_ms)" $rc >> "$RESULTS/ops.tsv"
+      sleep $BLK_AFTER_SECONDS
+    fi
+  fi
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+  # shellcheck disable=SC2046
+  cat $(console_logs "$name") > "$RESULTS/console.log" 2>/dev/null
+  bounded 60 xl destroy "$name" >/dev/null 2>&1
+  rm -f /var/log/xen/console/guest-$name*.log
+  losetup -d "$loop"
+  rm -f "$disk"
+  record "$kind" "$2" blk_elapsed_ms $(($(now_ms) - t0))
+}
+
 rep=1
 while [ $rep -le "$REPS" ]; do
   for kind in torpor torpor-noballoon linux torpor-16m; do
@@ -160,6 +239,10 @@ while [ $rep -le "$REPS" ]; do
   for kind in torpor linux; do
     say "bench: $kind network rep $rep"
     ( measure_net $kind $rep )
+  done
+  for kind in torpor torpor-ring0 linux; do
+    say "bench: $kind disk rep $rep"
+    ( measure_blk $kind $rep )
   done
   rep=$((rep + 1))
 done
