@@ -8,7 +8,7 @@
 . /payload/scenarios/torpor-two-hosts-common.sh
 
 receiver_start
-trap 'kill $RECEIVER 2>/dev/null' EXIT
+trap 'on_exit $NET_HOST_B_IP' EXIT
 cat > /tmp/$NAME.cfg <<CFG
 type = "pv"
 name = "$NAME"
@@ -26,7 +26,7 @@ peer_up() {
 step create 60 xl create /tmp/$NAME.cfg || exit 1
 step ready 90 wait_console $NAME 'torpor: ready' 90 || exit 1
 net_client_start $GUEST_IP $GUEST_MAC
-trap 'kill $RECEIVER 2>/dev/null; net_client_stop > /dev/null 2>&1' EXIT
+trap 'on_exit $NET_HOST_B_IP' EXIT  # net_client_start set its own
 step ping-before 30 net_ping $GUEST_IP
 step peer-up 240 peer_up || exit 1
 r=1

@@ -6,7 +6,7 @@
 . /payload/scenarios/torpor-two-hosts-common.sh
 
 receiver_start
-trap 'kill $RECEIVER 2>/dev/null' EXIT
+trap 'on_exit $NET_HOST_A_IP' EXIT
 r=1
 while [ $r -le "$ROUNDS" ]; do
   # the first guest comes after host A's boot, guest boot and a hop

@@ -46,5 +46,34 @@ hop() {
   return $rc
 }
 
-# arrived N SECS: the guest resumed here after its Nth suspend (its console).
-arrived() { wait_console "$NAME" "app: resumed \\(#$1\\) cancelled=0 " "$2"; }
+# The other host says on ABORT_PORT that its scenario failed (peer_abort), so
+# that this one stops waiting for a guest that will not come.
+ABORT_PORT=8003
+rm -f /tmp/peer-abort
+nc -l -p "$ABORT_PORT" < /dev/null > /tmp/peer-abort 2>/dev/null &
+ABORT_LISTENER=$!
+# peer_abort PEER_IP: tell the other host (bounded: it may be gone already).
+peer_abort() { echo "peer scenario failed" | bounded 10 nc "$1" "$ABORT_PORT" > /dev/null 2>&1; }
+# on_exit PEER_IP: the EXIT trap: stop the client and the listeners; on
+# failure tell the peer.
+on_exit() {
+  local rc=$?
+  net_client_stop > /dev/null 2>&1
+  kill "$RECEIVER" "$ABORT_LISTENER" 2>/dev/null
+  [ "$rc" = 0 ] || [ -s /tmp/peer-abort ] || peer_abort "$1"
+}
+
+# arrived N SECS: the guest resumed here after its Nth suspend (its console);
+# fails at once when the other host has given up.
+arrived() {
+  local end=$(($(now_ms) + $2 * 1000))
+  while [ "$(now_ms)" -lt "$end" ]; do
+    wait_console "$NAME" "app: resumed \\(#$1\\) cancelled=0 " 5 > /dev/null 2>&1 && return 0
+    if [ -s /tmp/peer-abort ]; then
+      echo "the other host gave up: $(cat /tmp/peer-abort)" >&2
+      return 1
+    fi
+  done
+  echo "the guest did not resume here after suspend #$1 within $2 s" >&2
+  return 1
+}
