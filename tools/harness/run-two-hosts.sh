@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # run-two-hosts.sh --kernel ELF --out OUTDIR [--rounds N] [--timeout S] [--delay S]
-#                  [--mem MB] [--smp N]
+#                  [--first a|b] [--mem MB] [--smp N]
 # Two QEMU-hosted Xens at once, their dom0s on one virtual L2 (a QEMU socket
 # netdev between the QEMUs, a virtio-net NIC bridged into each dom0's xenbr0):
-# host A (10.77.0.1) runs scenarios/torpor-two-hosts-a.sh, host B (10.77.0.11,
-# started --delay s later, default 30, so the two Xens' system times differ)
-# runs scenarios/torpor-two-hosts-b.sh; together they move a torpor guest
-# A -> B -> A N times (--rounds, default 1). Each QEMU is run.sh's (hard limit
+# host A (10.77.0.1) runs scenarios/torpor-two-hosts-a.sh, host B (10.77.0.11)
+# torpor-two-hosts-b.sh; together they move a torpor guest A -> B -> A N times
+# (--rounds, default 1). The host named by --first (default b) boots --delay s
+# (default 30) before the other, so that the two Xens' system times differ: B
+# first means the guest, born on A, arrives on a host whose Xen has been up
+# longer (its clock offset turns negative; A first: positive). Each QEMU is
+# run.sh's (hard limit
 # --timeout, default 900 s, for the whole run). Results: OUTDIR is host A's
 # run.sh result dir, OUTDIR/host-b host B's; both scenarios are named
 # torpor-two-hosts there (OUTDIR/torpor-two-hosts, OUTDIR/host-b/torpor-two-hosts);
@@ -18,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/host/common.sh"
 usage() { sed -n '2,3p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-kernel='' out='' rounds=1 timeout=900 delay=30 mem=1536 smp=2
+kernel='' out='' rounds=1 timeout=900 delay=30 mem=1536 smp=2 first=b
 while [ $# -gt 0 ]; do
   case $1 in
     --kernel) kernel=${2:?}; shift 2 ;;
@@ -28,11 +31,12 @@ while [ $# -gt 0 ]; do
     --delay) delay=${2:?}; shift 2 ;;
     --mem) mem=${2:?}; shift 2 ;;
     --smp) smp=${2:?}; shift 2 ;;
+    --first) first=${2:?}; shift 2 ;;
     *) usage ;;
   esac
 done
 [ -f "$kernel" ] && [ -n "$out" ] || usage
-[ "$rounds" -ge 1 ] && [ "$timeout" -gt $((delay + 120)) ] || usage
+[ "$rounds" -ge 1 ] && [ "$timeout" -gt $((delay + 120)) ] && [[ $first =~ ^[ab]$ ]] || usage
 
 [ ! -e "$out" ] || [ -z "$(ls -A "$out")" ] || [ -e "$out/.harness-results" ] \
   || { echo "run-two-hosts: $out is not empty and not a harness result dir" >&2; exit 2; }
@@ -65,16 +69,27 @@ host() {  # host NAME TIMEOUT OUT RUN_SH_ARGS...: run.sh for one host, in the ba
     > >(sed -u "s/^/$name: /" | tee "$work/host-$name.log" >&2) 2>&1 &
   pids+=($!)
 }
-hlog "two hosts: A now, B in ${delay}s; L2 on 127.0.0.1:$port; hard limit ${timeout}s"
-host a "$timeout" "$out" --dom0-args "harness.host=a" \
-  --l2 "listen=127.0.0.1:$port" --l2-mac 52:54:00:77:00:01
+# The host started first listens on the L2 socket, the other connects.
+start_a() {
+  host a "$1" "$out" --dom0-args "harness.host=a" --l2 "$2=127.0.0.1:$port" \
+    --l2-mac 52:54:00:77:00:01
+}
+start_b() {  # into $work/host-b, moved into OUTDIR at the end (A's run.sh empties OUTDIR)
+  host b "$1" "$work/host-b" --l2 "$2=127.0.0.1:$port" --l2-mac 52:54:00:77:00:11 \
+    --dom0-args "harness.host=b harness.ip=10.77.0.11 harness.mac=00:16:3e:77:00:11"
+}
+second=$([ "$first" = a ] && echo b || echo a)
+hlog "two hosts: ${first^^} now, ${second^^} in ${delay}s; L2 on 127.0.0.1:$port; hard limit ${timeout}s"
+"start_$first" "$timeout" listen
 sleep "$delay"
-host b $((timeout - delay)) "$out/host-b" --dom0-args "harness.host=b harness.ip=10.77.0.11 harness.mac=00:16:3e:77:00:11" \
-  --l2 "connect=127.0.0.1:$port" --l2-mac 52:54:00:77:00:11
-rc_a=0 rc_b=0
-wait "${pids[0]}" || rc_a=$?
-wait "${pids[1]}" || rc_b=$?
+"start_$second" $((timeout - delay)) connect
+rc_a=0 rc_b=0 pid_a=${pids[0]} pid_b=${pids[1]}
+[ "$first" = a ] || { pid_a=${pids[1]} pid_b=${pids[0]}; }
+wait "$pid_a" || rc_a=$?
+wait "$pid_b" || rc_b=$?
 pids=()
+rm -rf "$out/host-b"
+mv "$work/host-b" "$out/host-b" 2>/dev/null || true
 cp "$work/host-a.log" "$work/host-b.log" "$out/" 2>/dev/null || true
 hlog "host A: run.sh rc=$rc_a; host B: run.sh rc=$rc_b"
 # run.sh exits 1 when a scenario failed but QEMU finished: the checker says which.
