@@ -1,7 +1,7 @@
 # dom0 scenario of host A in a two-host run (run-two-hosts.sh; host B runs
 # torpor-two-hosts-b.sh). torpor with 4 vCPUs and a vif (10.77.0.9) boots here
-# (`demo=quiet`: its vCPU counters tick every 100 ms instead of spinning, which
-# under TCG made each hop about 100 s; the echo and HTTP services run as ever);
+# (`demo=quiet`: its vCPU counters tick every 100 ms instead of spinning; with
+# them spinning a hop took 103 s under TCG, quiet 52 s; echo and HTTP as ever);
 # dom0's client keeps one TCP stream through its echo port and arp_watch logs
 # its ARPs on xenbr0 (which the L2 to host B joins); ROUNDS times: `xl migrate
 # --live` to B's receiver (nc on port 8002 running `xl migrate-receive`), then
