@@ -86,6 +86,10 @@ void run_on_vcpu0(void*) {
     klog("suspend #%u: %s (hypercall returned %ld), downtime %llu ms", number,
          outcome_name(r.outcome), r.hypercall_result,
          (unsigned long long)(xen_steps.downtime_ns() / 1'000'000));
+    if (!r.fatal)  // the new host's Xen system time beside the rebased clocks (two-host runs)
+        klog("suspend #%u: clocks after resume: xen_system_ns=%llu monotonic_ns=%llu wall_ns=%llu",
+             number, (unsigned long long)clock::xen_system_time_ns(),
+             (unsigned long long)clock::monotonic_ns(), (unsigned long long)clock::wall_clock_ns());
     klog("suspend #%u path (us):%s", number, down);
     klog("resume #%u path (us):%s", number, up);
     if (!r.fatal) klog("resume #%u: %u stack guard pages still unmapped", number, guards);

@@ -1,6 +1,7 @@
 #include "kernel/time/clock.h"
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/time/monotonic_rebase.h"
 #include "kernel/time/pvclock_math.h"
 #include "arch/x86_64/cpu_base.h"
 #include "xen/shared_info.h"
@@ -25,7 +26,8 @@ uint64_t read_system_time(const volatile vcpu_time_info& t) {
 
 }  // namespace
 
-// Added to Xen system time; changed only by the resume path.
+// Added to Xen system time (modulo 2^64: a "negative" offset after a migration
+// to a host whose Xen has been up longer); changed only by the resume path.
 uint64_t monotonic_offset_ns = 0;
 // The largest value handed out, so that per-vCPU time infos that disagree by a
 // few ns never make the clock step back.
@@ -36,7 +38,8 @@ uint64_t xen_system_time_ns() {
 }
 
 uint64_t monotonic_ns() {
-    uint64_t now = xen_system_time_ns() + monotonic_offset_ns;
+    uint64_t now = monotonic_at(xen_system_time_ns(), __atomic_load_n(&monotonic_offset_ns,
+                                                                   __ATOMIC_RELAXED));
     uint64_t last = __atomic_load_n(&last_monotonic_ns, __ATOMIC_RELAXED);
     while (now > last) {
         if (__atomic_compare_exchange_n(&last_monotonic_ns, &last, now, true, __ATOMIC_RELAXED,
@@ -47,7 +50,7 @@ uint64_t monotonic_ns() {
 }
 
 uint64_t to_xen_system_time(uint64_t monotonic) {
-    return monotonic > monotonic_offset_ns ? monotonic - monotonic_offset_ns : 0;
+    return xen_system_time_for(monotonic, __atomic_load_n(&monotonic_offset_ns, __ATOMIC_RELAXED));
 }
 
 namespace {
@@ -64,9 +67,11 @@ uint64_t resume(bool new_domain) {
     uint64_t wall_now = wall_clock_ns();
     uint64_t downtime = wall_now > wall_at_suspend ? wall_now - wall_at_suspend : 0;
     if (new_domain) {
-        uint64_t target = monotonic_at_suspend + downtime;
-        uint64_t xen_now = xen_system_time_ns();
-        __atomic_store_n(&monotonic_offset_ns, target > xen_now ? target - xen_now : 0,
+        // Not clamped at 0: on a host whose Xen has been up longer than the
+        // old one's the offset is negative, and a clamp would make the clock
+        // jump forward by the difference.
+        __atomic_store_n(&monotonic_offset_ns,
+                         rebased_offset(monotonic_at_suspend, downtime, xen_system_time_ns()),
                          __ATOMIC_SEQ_CST);
     }
     return downtime;

@@ -4,7 +4,7 @@
 
 namespace torpor::clock {
 
-// Xen system time in ns on this host (starts near 0 when the domain boots).
+// Xen system time in ns on this host (since this host's Xen booted).
 uint64_t xen_system_time_ns();
 // torpor's monotonic clock: Xen system time plus an offset that the resume
 // path adjusts so that it never goes backwards across hosts.

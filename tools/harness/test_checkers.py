@@ -602,6 +602,72 @@ def build_torpor_dhcp(d: pathlib.Path) -> None:
     write(d / "console/guest-dh--incoming.log", second.text())
 
 
+TWO_HOSTS_A_STEPS = ("create", "ready", "net-connected", "ping-before", "peer-up", "migrate-1-ab",
+                     "back-1", "echo-back-1", "ping-after", "http-after", "shutdown")
+TWO_HOSTS_B_STEPS = ("arrived-1", "running-1", "stay-1", "migrate-1-ba")
+
+
+def build_torpor_two_hosts(d: pathlib.Path, b_clock_shift_s: float = 0.0, timer_late_s: float = 0.0,
+                           b_xen_behind_s: float = 30.0, garp: bool = True,
+                           a_offset_s: float = 0.02) -> None:
+    """run-two-hosts.sh's results: host A's at d, host B's at d/../host-b/NAME;
+    one round trip A -> B -> A of guest th. The faults: B's heartbeats shifted
+    by b_clock_shift_s, the first beat on B late by timer_late_s after the
+    resume, B's Xen system time only b_xen_behind_s behind A's, no ARP, the
+    guest's clock a_offset_s off A's Xen system time after the return."""
+    b = d.parent / "host-b" / d.name
+    for r in (d, b):
+        write(r / "rc", "0\n")
+    write_steps(d, TWO_HOSTS_A_STEPS)
+    write_steps(b, TWO_HOSTS_B_STEPS)
+    write(b.parent / "serial.log", serial_log(d.name))
+    con = Console(mono_ns=100_000_000_000).boot(3, vcpus=4).say("demo: running").beats(60)
+    a_send = con.t - 2
+    a_end = con.t + 0.3
+    b_receive = a_send + 0.1
+    con.wait(0.7)
+    on_b = len(con.lines)
+    con.say("Logfile Opened",
+            "suspend #1: resumed in a new domain (hypercall returned 0), downtime 700 ms",
+            f"suspend #1: clocks after resume: xen_system_ns={con.mono - int(b_xen_behind_s * 1e9)} "
+            f"monotonic_ns={con.mono} wall_ns={int(con.t * 1e9)}",
+            f"app: resumed (#1) cancelled=0 downtime_ms=700 mono_ns={con.mono} "
+            "checksum=56eb1709701efe29 unchanged").wait(timer_late_s).beats(80)
+    b_arrived = con.t - 7.5
+    b_send = con.t - 2
+    con.wait(0.7)
+    back_on_a = len(con.lines)
+    con.say("Logfile Opened",
+            "suspend #2: resumed in a new domain (hypercall returned 0), downtime 700 ms",
+            f"suspend #2: clocks after resume: xen_system_ns={con.mono - int(a_offset_s * 1e9)} "
+            f"monotonic_ns={con.mono} wall_ns={int(con.t * 1e9)}",
+            f"app: resumed (#2) cancelled=0 downtime_ms=700 mono_ns={con.mono} "
+            "checksum=56eb1709701efe29 unchanged").beats(60)
+    a_arrived = con.t - 5.5
+    con.say("torpor: shutdown requested: poweroff")
+    shifted = []
+    for line in con.lines[on_b:back_on_a]:
+        m = re.search(r"mono_ns=(\d+)", line)
+        if m and "heartbeat" in line:
+            line = line.replace(m.group(0), f"mono_ns={int(m.group(1)) + int(b_clock_shift_s * 1e9)}")
+        shifted.append(line)
+    write(d / "console/guest-th.log", "\n".join(con.lines[:on_b]) + "\n")
+    write(b / "console/guest-th--incoming.log", "\n".join(shifted) + "\n")
+    write(d / "console/guest-th--incoming.log", "\n".join(con.lines[back_on_a:]) + "\n")
+    head = "round\tdir\tevent\twall_s\trc\n"
+    write(d / "hops.tsv", head + f"1\tab\tsend-start\t{a_send:.6f}\t-\n1\tab\tsend-end\t{a_end:.6f}\t0\n"
+          f"-\treceive\tstart\t{b_send + 0.1:.6f}\t-\n-\treceive\tend\t{b_send + 2:.6f}\t0\n"
+          f"1\tba\tarrived\t{a_arrived:.6f}\t-\n")
+    write(b / "hops.tsv", head + f"-\treceive\tstart\t{b_receive:.6f}\t-\n"
+          f"-\treceive\tend\t{a_end:.6f}\t0\n1\tab\tarrived\t{b_arrived:.6f}\t-\n"
+          f"1\tba\tsend-start\t{b_send:.6f}\t-\n1\tba\tsend-end\t{b_send + 2.5:.6f}\t0\n")
+    write_net(d, ["hop-1-ab", "on-b-1", "back-1"], [], "10.77.0.9", "00:16:3e:77:00:09",
+              ["<html>torpor</html>"])
+    rows = [f"1\t{int((b_receive + 1) * 1000)}\trequest\t10.77.0.9\t10.77.0.9\t1\thop-1-ab"] if garp else []
+    write(d / "net/arp.tsv", "mono_ms\twall_ms\top\tsender\ttarget\tgratuitous\tlabel\n"
+          + "".join(r + "\n" for r in rows))
+
+
 BUILDERS = {
     "torpor-blk-hotplug": build_torpor_blk_hotplug,
     "torpor-dhcp": build_torpor_dhcp,
@@ -614,6 +680,7 @@ BUILDERS = {
     "bench-smoke": build_bench,
     "bench-remus-smoke": build_bench_remus,
     "torpor-memory": build_torpor_memory,
+    "torpor-two-hosts": build_torpor_two_hosts,
 }
 
 # --- the serial log and result directories ------------------------------------
@@ -1057,6 +1124,39 @@ TORPOR_NET_FAULTS = [
     ("the client's record with an empty HTTP answer", with_net(lambda d: write(d / "net" / "http-1.txt", "\n"))),
 ]
 FAULTS["torpor-suspend"] += TORPOR_NET_FAULTS
+
+
+def two_hosts(**fault):
+    def plant(d: pathlib.Path) -> None:
+        build_torpor_two_hosts(d, **fault)  # rewrites every file of the good run
+    return plant
+
+
+def host_b_file(path: str, text):
+    def plant(d: pathlib.Path) -> None:
+        f = d.parent / "host-b" / d.name / path
+        if text is None:
+            f.unlink()
+        else:
+            write(f, text)
+    return plant
+
+
+FAULTS["torpor-two-hosts"] = TORPOR_FAULTS + NET_FAULTS[:4] + [
+    ("the clock not rebased on B (30 s back)", two_hosts(b_clock_shift_s=-30)),
+    ("the clock 28 s ahead on B (a clamped rebase)", two_hosts(b_clock_shift_s=28)),
+    ("the heartbeat timer 5 s late after the hop", two_hosts(timer_late_s=5)),
+    ("the two Xens' system times alike (no rebase exercised)", two_hosts(b_xen_behind_s=0.5)),
+    ("the clock 3 s off A's Xen system time after the return", two_hosts(a_offset_s=3)),
+    ("no gratuitous ARP while the guest was on B", two_hosts(garp=False)),
+    ("host B's scenario failed", host_b_file("rc", "1\n")),
+    ("host B's migrate back failed", lambda d: write_steps(d.parent / "host-b" / d.name,
+                                                           TWO_HOSTS_B_STEPS, {"migrate-1-ba": 1})),
+    ("host B's console log missing", host_b_file("console/guest-th--incoming.log", None)),
+    ("host B's hops.tsv missing", host_b_file("hops.tsv", None)),
+    ("host B's serial log missing", lambda d: (d.parent / "host-b" / "serial.log").unlink()),
+    ("no shutdown after the return", drop_lines("shutdown requested: poweroff")),
+]
 HARMLESS_FOR = {"torpor-core": CLOCK_HARMLESS,
                 "torpor-suspend": CLOCK_HARMLESS + [("the client's record of a good stream", with_net())]}
 

@@ -13,6 +13,26 @@ export RESULTS HARNESS_DIR
 NET_BRIDGE=xenbr0
 NET_PREFIX=10.77.0
 NET_DOM0_IP=$NET_PREFIX.1
+NET_DOM0_MAC=00:16:3e:77:00:01
+# Two hosts (run-two-hosts.sh): the dom0 command line names this host
+# (harness.host=a|b) and gives host B its own bridge address and MAC; the NIC
+# QEMU gives a dom0 on the shared L2 (eth0) is bridged into $NET_BRIDGE.
+# (/init sources this before /proc is mounted: net_bridge_up reads it again.)
+NET_HOST=a
+net_host_from_cmdline() {
+  local w
+  for w in $(cat /proc/cmdline 2>/dev/null); do
+    case $w in
+      harness.host=*) NET_HOST=${w#*=} ;;
+      harness.ip=*) NET_DOM0_IP=${w#*=} ;;
+      harness.mac=*) NET_DOM0_MAC=${w#*=} ;;
+    esac
+  done
+}
+net_host_from_cmdline
+# The two dom0s' bridge addresses (host A keeps the single-host one).
+NET_HOST_A_IP=$NET_PREFIX.1
+NET_HOST_B_IP=$NET_PREFIX.11
 # The guests' vifs: the Linux baseline (guests/linux/linux.cfg; its init sets
 # the address) and torpor (the backend's ip key, see vif_line).
 NET_LINUX_IP=$NET_PREFIX.2
@@ -204,6 +224,7 @@ run_scenario() {
 # vif forwards the moment it is plugged (after every restore and migration).
 # Its MAC is fixed so that it never takes a vif's (fe:ff:ff:ff:ff:ff).
 net_bridge_up() {
+  net_host_from_cmdline
   ip link set lo up &&
     brctl addbr "$NET_BRIDGE" &&
     # busybox's brctl may lack `stp`/`setfd` (no BRCTL_FANCY): the bridge's sysfs
@@ -212,8 +233,16 @@ net_bridge_up() {
         echo 0 > "/sys/class/net/$NET_BRIDGE/bridge/stp_state"; } &&
     { brctl setfd "$NET_BRIDGE" 0 2>/dev/null ||
         echo 0 > "/sys/class/net/$NET_BRIDGE/bridge/forward_delay"; } &&
-    ip link set "$NET_BRIDGE" address 00:16:3e:77:00:01 &&
-    ip addr add "$NET_DOM0_IP/24" dev "$NET_BRIDGE" && ip link set "$NET_BRIDGE" up
+    ip link set "$NET_BRIDGE" address "$NET_DOM0_MAC" &&
+    ip addr add "$NET_DOM0_IP/24" dev "$NET_BRIDGE" && ip link set "$NET_BRIDGE" up &&
+    net_uplink_up
+}
+
+# net_uplink_up: a NIC of QEMU's (eth0, virtio-net; only run-two-hosts.sh gives
+# dom0 one) joins the bridge, so that the two hosts' bridges share one L2.
+net_uplink_up() {
+  [ -e /sys/class/net/eth0 ] || return 0
+  ip link set eth0 up && brctl addif "$NET_BRIDGE" eth0
 }
 
 # vif_line MAC [IP]: the xl config line giving a guest one vif on the bridge

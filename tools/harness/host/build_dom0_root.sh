@@ -14,6 +14,8 @@ MODULES=(xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc virtio_pci virtio_
   llc stp bridge xen-netback)
 # The block backend for torpor's disk (a raw file on a loop device; torpor-suspend).
 MODULES+=(loop xen-blkback)
+# The NIC of a two-host run (run-two-hosts.sh: the L2 between the two QEMUs).
+MODULES+=(virtio_net)
 XEN_BINS=(xl libxl-save-helper xenstored xenconsoled xenconsole xen-init-dom0
   xenstore-control lsevtchn xenctx xen-diag readnotes)
 MA=usr/lib/x86_64-linux-gnu

@@ -1,0 +1,49 @@
+# dom0 scenario of host A in a two-host run (run-two-hosts.sh; host B runs
+# torpor-two-hosts-b.sh). torpor with 4 vCPUs and a vif (10.77.0.9) boots here
+# (`demo=quiet`: its vCPU counters tick every 100 ms instead of spinning; with
+# them spinning a hop took 103 s under TCG, quiet 52 s; echo and HTTP as ever);
+# dom0's client keeps one TCP stream through its echo port and arp_watch logs
+# its ARPs on xenbr0 (which the L2 to host B joins); ROUNDS times: `xl migrate
+# --live` to B's receiver (nc on port 8002 running `xl migrate-receive`), then
+# wait for B to send it back; ping and HTTP after; `xl shutdown`.
+# Record: hops.tsv (dom0's wall clock around each hop and each receive).
+. /payload/scenarios/torpor-two-hosts-common.sh
+
+receiver_start
+trap 'on_exit $NET_HOST_B_IP' EXIT
+cat > /tmp/$NAME.cfg <<CFG
+type = "pv"
+name = "$NAME"
+kernel = "/payload/torpor.elf"
+memory = 64
+vcpus = 4
+on_crash = "preserve"
+extra = "demo=quiet"
+CFG
+vif_line $GUEST_MAC $GUEST_IP >> /tmp/$NAME.cfg
+
+# host B's dom0 answers on the L2 (it boots 30 s after A)
+peer_up() {
+  until ping -c 1 -W 2 "$NET_HOST_B_IP" > /dev/null 2>&1; do sleep 1; done
+}
+step create 60 xl create /tmp/$NAME.cfg || exit 1
+step ready 90 wait_console $NAME 'torpor: ready' 90 || exit 1
+net_client_start $GUEST_IP $GUEST_MAC
+trap 'on_exit $NET_HOST_B_IP' EXIT  # net_client_start set its own
+step ping-before 30 net_ping $GUEST_IP
+step peer-up 240 peer_up || exit 1
+r=1
+while [ $r -le "$ROUNDS" ]; do
+  net_label hop-$r-ab
+  hop $r ab "$NET_HOST_B_IP" || exit 1
+  net_label on-b-$r
+  step back-$r 600 arrived $((2 * r)) 600 || exit 1
+  mark $r ba arrived
+  net_label back-$r
+  step echo-back-$r 70 net_wait_echo 60
+  r=$((r + 1))
+done
+step ping-after 30 net_ping $GUEST_IP
+step http-after 30 net_http_get $GUEST_IP /
+net_client_stop
+step shutdown 60 xl shutdown -w $NAME
