@@ -155,6 +155,34 @@ def stamped_lines(text: str) -> list:
     return [m.groups() for m in map(STAMPED.match, text.splitlines()) if m]
 
 
+RESUMED_HERE = re.compile(r"^suspend #\d+: (resumed in a new domain|cancelled) ")
+
+
+def console_lines_without_replay(results: pathlib.Path, guest: str) -> list:
+    """The guest's console lines (text only, log after log) without the lines a
+    receiving xenconsoled printed again after a migration: the console ring
+    travels with the guest's memory, and what the sender's xenconsoled had
+    read but not yet marked consumed when the last copy was made is read once
+    more on the other side. Such lines come first in a freshly opened log
+    ("Logfile Opened"), before the guest's own resume report, and are already
+    in another of its logs; they are left out."""
+    files = [[t for _, t in stamped_lines(f.read_text(errors="replace"))]
+             for f in console_files(results, guest)]
+    kept = []
+    for n, lines in enumerate(files):
+        elsewhere = {t for m, other in enumerate(files) if m != n for t in other}
+        replaying = False
+        for i, t in enumerate(lines):
+            if t == "Logfile Opened" and (n, i) != (0, 0):  # the boot's own log is no replay
+                replaying = True
+            elif RESUMED_HERE.match(t):
+                replaying = False
+            elif replaying and t in elsewhere:
+                continue
+            kept.append(t)
+    return kept
+
+
 def wall_clock_offset(stamp: str, wall_ns: int) -> float:
     """Guest wall clock minus dom0's, in seconds; dom0's stamp is truncated to
     the second it logged the line, so its middle is used."""

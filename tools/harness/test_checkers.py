@@ -1233,6 +1233,28 @@ class CheckerSelfTest(unittest.TestCase):
         self.each(body)
 
 
+class ConsoleReplayTest(unittest.TestCase):
+
+    def test_lines_replayed_after_a_migration_are_counted_once(self):
+        """A receiving xenconsoled may print the sender's last lines again (the
+        console ring travels with the guest): seen on Xen, a quiesce report in
+        both logs. Only those leading repeats go; the same text after the
+        resume report stays."""
+        from harness_results import console_lines_without_replay
+        with tempfile.TemporaryDirectory() as tmp:
+            d = pathlib.Path(tmp)
+            sender = Console().say("Logfile Opened", "boot", "report A", "xenstore: quiesced in 5 us")
+            write(d / "console/guest-g.log", sender.text())
+            incoming = Console(sender.t + 1).say(
+                "Logfile Opened", "xenstore: quiesced in 5 us",
+                "suspend #1: resumed in a new domain (hypercall returned 0), downtime 9 ms",
+                "report A", "xenstore: quiesced in 5 us")
+            write(d / "console/guest-g--incoming.log", incoming.text())
+            lines = console_lines_without_replay(d, "g")
+            self.assertEqual(lines.count("xenstore: quiesced in 5 us"), 2)
+            self.assertEqual(lines.count("report A"), 2)
+            self.assertEqual(lines.count("boot"), 1)
+
 class StepFailureHintTest(unittest.TestCase):
 
     def test_a_failed_step_names_what_its_log_says(self):
