@@ -4,8 +4,10 @@ apps/demo/blk_record.h): 512 bytes, record i at sector i.
   bytes 8-15    i, little-endian 64-bit
   bytes 16-507  payload: byte k = ((i * 31 + k * 7) ^ (i >> 8)) & 0xff
   bytes 508-511 CRC-32 (zlib's) of bytes 0-507, little-endian
-Used by check_torpor_suspend.py on the copy of the disk the scenario keeps.
+Used by the checkers on the copy of the disk a scenario keeps, with what the
+guest's log says of the workload (storage_errors, reader_checks).
 """
+import re
 import struct
 import zlib
 
@@ -45,3 +47,20 @@ def check_records(image: bytes, last: int):
             if len(bad) >= 5:
                 break
     return last + 1, bad
+
+
+# A write or read that failed, a bad record, a writer that stopped, a disk that
+# never connected, a device marked broken: any of these in the guest's log.
+STORAGE_ERROR = re.compile(r"^(?:blk: .*(?:failed|BAD|stops|did not connect|cannot).*|"
+                           r"blkfront: .*(?:broken|cannot|not valid|still maps).*)$", re.M)
+READER_CHECKED = re.compile(r"^blk: reader checked (\d+) acknowledged records, (\d+) bad$", re.M)
+
+
+def storage_errors(text: str) -> list:
+    """Every line of the guest's log that reports a storage failure."""
+    return [m.group(0) for m in STORAGE_ERROR.finditer(text)]
+
+
+def reader_checks(text: str) -> list:
+    """(records re-read so far, bad among them) for each reader report."""
+    return [(int(a), int(b)) for a, b in READER_CHECKED.findall(text)]

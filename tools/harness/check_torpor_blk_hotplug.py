@@ -20,7 +20,7 @@ import pathlib
 import re
 import sys
 
-from blk_image import check_records
+from blk_image import check_records, reader_checks
 from harness_net import check_ping_http
 from harness_results import (Checker, HEARTBEAT, all_console_logs, check_boot_self_tests,
                              check_no_panic, check_serial, console_files, read_steps, read_text,
@@ -113,8 +113,7 @@ def check(c: Checker, results: pathlib.Path) -> None:
     redone = [t for t in lines if REDONE.search(t)]
     if redone:
         print(f"  cut by the detach and redone by policy: {redone[:3]}")
-    checked = [(int(a), int(b)) for a, b in re.findall(
-        r"^blk: reader checked (\d+) acknowledged records, (\d+) bad$", text, re.M)]
+    checked = reader_checks(text)
     c.check(checked and all(b == 0 for _, b in checked),
             f"the reader re-read {max((a for a, _ in checked), default=0)} random acknowledged "
             "records, none bad")

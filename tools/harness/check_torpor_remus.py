@@ -9,7 +9,7 @@ import pathlib
 import re
 import sys
 
-from blk_image import check_records
+from blk_image import check_records, reader_checks, storage_errors
 from harness_net import check_client, check_ping_http, gratuitous_arps
 from harness_results import (HEARTBEAT, Checker, check_boot_self_tests, check_no_panic,
                              check_serial, check_wall_clock, console_files, read_steps, read_text,
@@ -48,12 +48,10 @@ def check_workloads(c: Checker, results: pathlib.Path, text: str, checkpoints: i
     c.check(checkpoints and kept == checkpoints and not reissued,
             f"storage: {kept} of {checkpoints} checkpoints kept the ring, "
             f"{len(reissued)} re-issued requests")
-    errors = re.findall(r"^(?:blk: .*(?:failed|BAD|stops|did not connect|cannot).*|"
-                        r"blkfront: .*(?:broken|cannot|not valid|still maps).*)$", text, re.M)
+    errors = storage_errors(text)
     c.check(not errors, f"storage: no I/O error, bad record or broken device"
                         f"{': ' + errors[0] if errors else ''}")
-    checked = [(int(a), int(b)) for a, b in re.findall(
-        r"^blk: reader checked (\d+) acknowledged records, (\d+) bad$", text, re.M)]
+    checked = reader_checks(text)
     c.check(checked and all(b == 0 for _, b in checked),
             f"storage: the reader re-read {max((a for a, _ in checked), default=0)} random "
             "acknowledged records, none bad")

@@ -12,7 +12,7 @@ import pathlib
 import re
 import sys
 
-from blk_image import check_records
+from blk_image import check_records, reader_checks, storage_errors
 from harness_net import check_client, check_ping_http, client_ran
 from harness_results import (HEARTBEAT as BEAT, Checker, all_console_logs, check_boot_self_tests,
                              check_no_panic, check_serial, check_wall_clock, console_files,
@@ -148,8 +148,7 @@ def check_storage(c: Checker, results: pathlib.Path, text: str, ops: list) -> No
     c.check(start and sorted(connects) == list(range(1, new_domain_ops + 2)),
             f"storage: xvda connected {len(connects)} times (boot + {new_domain_ops} resumes into "
             f"a new domain), workload on {start.group(1) if start else '(never started)'} records")
-    errors = re.findall(r"^(?:blk: .*(?:failed|BAD|stops|did not connect|cannot).*|"
-                        r"blkfront: .*(?:broken|cannot|not valid|still maps).*)$", text, re.M)
+    errors = storage_errors(text)
     c.check(not errors, f"storage: no I/O error, bad record or broken device"
             f"{': ' + errors[0] if errors else ''}")
 
@@ -178,8 +177,7 @@ def check_storage(c: Checker, results: pathlib.Path, text: str, ops: list) -> No
         r"^blkfront: xvda: re-issuing (\d+) requests that had no response", text, re.M)]
     c.check(sum(reissued) > 0,
             f"storage: requests re-issued after resumes: {reissued or 'none'} (>= 1 in all)")
-    checked = [(int(a), int(b)) for a, b in re.findall(
-        r"^blk: reader checked (\d+) acknowledged records, (\d+) bad$", text, re.M)]
+    checked = reader_checks(text)
     c.check(checked and all(b == 0 for _, b in checked),
             f"storage: the reader re-read {max((a for a, _ in checked), default=0)} random "
             "acknowledged records, none bad")
