@@ -273,6 +273,29 @@ HOTPLUG
   DISK_SPEC="format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$LOOP"
 }
 
+# remus_then_fail_backup SECONDS CMD...: run CMD (a shell function that runs
+# `xl remus ...` and records its output) in the background for SECONDS, then
+# kill libxl-save-helper (a failed backup: libxl resumes the primary) and give
+# xl 60 s to exit; fails, killing it, when it does not.
+remus_then_fail_backup() {
+  local seconds=$1 xl_pid end
+  shift
+  "$@" &
+  xl_pid=$!
+  sleep "$seconds"
+  echo "killing libxl-save-helper: $(pidof libxl-save-helper)"
+  # shellcheck disable=SC2046
+  kill -9 $(pidof libxl-save-helper) 2>/dev/null
+  end=$(($(now_ms) + 60000))
+  while kill -0 $xl_pid 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do sleep 0.5; done
+  if kill -0 $xl_pid 2>/dev/null; then
+    echo "xl remus still running 60 s after its helper died; killing it"
+    _killtree $xl_pid
+    return 1
+  fi
+  echo "xl remus exited"
+}
+
 # keep_disk_prefix NAME FILE: after the guest NAME shut down, keep FILE's first
 # sectors, up to a little past its last "blk: acked N", as
 # $RESULTS/disk-prefix.img (the checkers read the records there, blk_image.py).

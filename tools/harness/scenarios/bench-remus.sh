@@ -29,26 +29,23 @@ config() {  # KIND NAME
 }
 ready_line() { case $1 in linux) echo 'linux-baseline ready' ;; *) echo 'torpor: ready' ;; esac; }
 
+# stamped_remus MS NAME LOG: xl remus -i MS of NAME, every line stamped.
+stamped_remus() {
+  xl -vvv remus -F -b -n -d -i "$1" "$2" localhost 2>&1 | "$HARNESS_DIR/bin/stamp_lines" > "$3"
+}
+
 # remus_for KIND MS: one guest under xl remus -i MS for REMUS_SECONDS.
 remus_for() {
-  local kind=$1 ms=$2 name=x$1 log=$RESULTS/remus-$1-$2.log xl_pid end
+  local kind=$1 ms=$2 name=x$1 log=$RESULTS/remus-$1-$2.log
   config "$kind" "$name"
   bounded 120 xl create "/tmp/$name.cfg" >/dev/null 2>&1 || { say "bench-remus: $kind create failed"; return 1; }
   wait_console "$name" "$(ready_line "$kind")" 120 || { bounded 30 xl destroy "$name"; return 1; }
   sleep 2  # let it settle
-  ( xl -vvv remus -F -b -n -d -i "$ms" "$name" localhost 2>&1 | "$HARNESS_DIR/bin/stamp_lines" > "$log" ) &
-  xl_pid=$!
-  sleep "$REMUS_SECONDS"
-  # shellcheck disable=SC2046
-  kill -9 $(pidof libxl-save-helper) 2>/dev/null
-  end=$(($(now_ms) + 60000))
-  while kill -0 $xl_pid 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do sleep 0.5; done
-  if kill -0 $xl_pid 2>/dev/null; then
-    say "bench-remus: $kind -i $ms: xl remus still running 60 s after its helper died; killing it"
-    _killtree $xl_pid
-    record "$kind" "$ms" xl_ended 0
-  else
+  if remus_then_fail_backup "$REMUS_SECONDS" stamped_remus "$ms" "$name" "$log" >/dev/null; then
     record "$kind" "$ms" xl_ended 1
+  else
+    say "bench-remus: $kind -i $ms: xl remus still running 60 s after its helper died; killed"
+    record "$kind" "$ms" xl_ended 0
   fi
   if running_or_blocked "$name" 20 >/dev/null 2>&1; then record "$kind" "$ms" ran_after 1
   else record "$kind" "$ms" ran_after 0; fi

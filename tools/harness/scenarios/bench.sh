@@ -171,18 +171,7 @@ measure_net() {
 BLK_MIB=64
 BLK_READ_SECONDS=2
 BLK_AFTER_SECONDS=2
-cat > /tmp/blk-phy.sh <<'HOTPLUG'
-#!/bin/sh
-# libxl's hotplug script for a phy: disk ($1: add or remove): blkback wants
-# the device's major:minor (hex) in physical-device.
-[ "$1" = add ] || exit 0
-dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
-mm=$(stat -L -c '%t:%T' "$dev") || exit 1
-xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-device-path" "$dev"
-xenstore-write "$XENBUS_PATH/hotplug-status" connected
-HOTPLUG
-chmod +x /tmp/blk-phy.sh
-blk_config() {  # KIND NAME LOOP
+blk_config() {  # KIND NAME DISK_SPEC
   case $1 in
     torpor) torpor_config "$2" $MEM "demo=blkbench" ;;
     torpor-ring0) torpor_config "$2" $MEM "demo=blkbench blkring=0" ;;
@@ -190,8 +179,7 @@ blk_config() {  # KIND NAME LOOP
              -e "s/^vcpus = .*/vcpus = $VCPUS/" -e 's/^extra = "\(.*\)"/extra = "\1 blkbench"/' \
              /harness/linux/linux.cfg ;;
   esac > "/tmp/$2.cfg"
-  echo "disk = [ \"format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$3\" ]" \
-    >> "/tmp/$2.cfg"
+  echo "disk = [ \"$3\" ]" >> "/tmp/$2.cfg"
 }
 blk_written_line() { case $1 in linux) echo 'blkload: wrote' ;; *) echo 'blkbench: wrote' ;; esac; }
 
@@ -203,10 +191,9 @@ measure_blk() {
   printf 'op\tstart_ms\tend_ms\trc\n' > "$RESULTS/ops.tsv"
   t0=$(now_ms)
   disk=/tmp/$name-disk.img
-  rm -f "$disk"
-  dd if=/dev/zero of="$disk" bs=1M seek=$BLK_MIB count=0 2>/dev/null
-  loop=$(losetup -f) && losetup "$loop" "$disk" || { echo "no loop device for $disk"; return 1; }
-  blk_config "$kind" "$name" "$loop"
+  phy_disk "$disk" $BLK_MIB || return 1  # sets LOOP and DISK_SPEC
+  loop=$LOOP
+  blk_config "$kind" "$name" "$DISK_SPEC"
   "$NET_BIN/blkstat" "$RESULTS/blkstat.txt" 20 < /dev/null > /dev/null 2>&1 &
   sampler=$!
   if step create 120 xl create "/tmp/$name.cfg" &&

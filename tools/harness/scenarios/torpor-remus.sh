@@ -38,26 +38,13 @@ step http 30 net_http_get $IP /
 net_client_start $IP $MAC
 net_label remus
 
-# remus_run: xl remus in the background for REMUS_SECONDS, then kill the save
-# helper (a failed backup) and wait for xl to give up.
-remus_run() {
-  ( xl -vvv remus -F -b -n -d -i 100 $NAME localhost > "$RESULTS/remus.log" 2>&1
-    echo $? > "$RESULTS/remus.rc" ) &
-  local xl_pid=$! end
-  sleep "$REMUS_SECONDS"
-  echo "killing libxl-save-helper: $(pidof libxl-save-helper)"
-  # shellcheck disable=SC2046
-  kill -9 $(pidof libxl-save-helper) 2>/dev/null
-  end=$(($(now_ms) + 60000))
-  while kill -0 $xl_pid 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do sleep 0.5; done
-  if kill -0 $xl_pid 2>/dev/null; then
-    echo "xl remus still running 60 s after its helper died; killing it"
-    _killtree $xl_pid
-    return 1
-  fi
-  echo "xl remus exited rc=$(cat "$RESULTS/remus.rc" 2>/dev/null)"
+# xl remus, recorded; remus_then_fail_backup (lib.sh) runs it for
+# REMUS_SECONDS, then kills the save helper (a failed backup).
+remus_xl() {
+  xl -vvv remus -F -b -n -d -i 100 $NAME localhost > "$RESULTS/remus.log" 2>&1
+  echo $? > "$RESULTS/remus.rc"
 }
-step remus $((REMUS_SECONDS + 90)) remus_run
+step remus $((REMUS_SECONDS + 90)) remus_then_fail_backup "$REMUS_SECONDS" remus_xl
 
 # A checkpoint that was cut short by the kill can leave the domain suspended
 # for good (see the notes): that is the toolstack's, and the checker says so.
