@@ -55,8 +55,13 @@ struct Posted {
 };
 
 struct World {
-    World() : page(aligned_alloc(kPageSize, kPageSize)) { ring.attach(sring()); }
+    // A ring of `pages` pages (1..16: what max-ring-page-order can give).
+    explicit World(uint32_t pages)
+        : pages(pages), page(aligned_alloc(kPageSize, kPageSize * pages)) {
+        ring.attach(sring(), pages);
+    }
     ~World() { free(page); }
+    uint32_t pages;
     void* page;
     Ring ring{"fuzz blkfront"};
     uint32_t rsp_prod_pvt = 0;  // the backend's next response slot
@@ -76,7 +81,7 @@ struct World {
         for (unsigned i = 0; i < kMaxSegments; ++i)
             r.segments[i] = Segment{grant_ref_t(i + 8), uint8_t(in.u8() % 9), 7};
         r.cookie = next_cookie++;
-        bool full = ring.outstanding() >= kRingSize || ring.free_slots() == 0;
+        bool full = ring.outstanding() >= ring.size() || ring.free_slots() == 0;
         Error e = ring.post(r);
         if (ring.is_broken() || !ring.is_attached()) {
             CHECK(e == Error::protocol_error);
@@ -95,10 +100,10 @@ struct World {
             for (auto& [cookie, p] : model) p.pushed = true;
     }
     void respond(Input& in) {
-        blkif_response_t& rsp = sring()->ring[rsp_prod_pvt++ % kRingSize].rsp;
+        blkif_response_t& rsp = sring()->ring[rsp_prod_pvt++ % ring.size()].rsp;
         uint8_t how = in.u8();
         // Mostly ids the ring might hand out, sometimes anything at all.
-        rsp.id = (how & 0x80) ? in.u64() : uint64_t(in.u8() % (kRingSize + 2));
+        rsp.id = (how & 0x80) ? in.u64() : uint64_t(in.u8() % (ring.size() + 2));
         rsp.operation = (how & 0x40) ? in.u8() : uint8_t(in.u8() % 4);
         rsp.status = (how & 0x20) ? int16_t(in.u16()) : int16_t(-int(in.u8() % 4));
     }
@@ -113,7 +118,7 @@ struct World {
     }
     void consume(Input& in) {
         bool was_broken = ring.is_broken();
-        unsigned budget = 1 + in.u8() % kRingSize;
+        unsigned budget = 1 + in.u8() % ring.size();
         ring.consume(
             [&](const Response& c) {
                 CHECK(!was_broken);
@@ -142,8 +147,8 @@ struct World {
         }
         CHECK(ring.outstanding() == 0);
         model.clear();
-        memset(page, 0xa5, kPageSize);  // attach() must re-initialise whatever is there
-        ring.attach(sring());
+        memset(page, 0xa5, kPageSize * pages);  // attach() must re-initialise whatever is there
+        ring.attach(sring(), pages);
         rsp_prod_pvt = 0;
         CHECK(!ring.is_broken());
         // Re-issued in order.
@@ -156,7 +161,7 @@ struct World {
 
 void run(const uint8_t* data, size_t size) {
     Input in{data, size};
-    World w;
+    World w(ring_pages_for_order(in.u8() % (kMaxRingOrder + 1)));
     while (!in.done()) {
         switch (in.u8() % 8) {
             case 0: w.post(in); break;
@@ -169,7 +174,7 @@ void run(const uint8_t* data, size_t size) {
             case 7: {  // a well-behaved answer to the oldest pushed request, if any
                 // Not via the model's ids (the ring owns those); respond with
                 // whatever the ring put in the request slot under the consumer.
-                uint32_t slot = w.rsp_prod_pvt % kRingSize;
+                uint32_t slot = w.rsp_prod_pvt % w.ring.size();
                 blkif_request_t req = w.sring()->ring[slot].req;
                 blkif_response_t& rsp = w.sring()->ring[slot].rsp;
                 rsp.id = req.id;
