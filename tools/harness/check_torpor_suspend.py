@@ -15,7 +15,8 @@ import sys
 from blk_image import check_records, reader_checks, storage_errors
 from harness_net import check_client, check_ping_http, client_ran
 from harness_results import (HEARTBEAT as BEAT, Checker, all_console_logs, check_boot_self_tests,
-                             check_no_panic, check_serial, check_wall_clock, console_files,
+                             check_no_panic, check_serial, check_wall_clock,
+                             console_logs_without_replay,
                              read_steps, read_text, read_tsv, stamped_lines)
 
 MIN_OPERATIONS = 5  # the five named operations before the mixed cycles
@@ -26,10 +27,6 @@ MIN_BEATS_PER_LOG = 10
 # The storage workload writes a record every 20 ms: even a slow run acknowledges
 # hundreds; a handful means the writer stalled.
 MIN_ACKED_RECORDS = 200
-
-
-def parse(path):
-    return stamped_lines(path.read_text(errors="replace"))
 
 
 def check_heartbeats(c: Checker, files: list, per_file: list, operations: int) -> None:
@@ -55,36 +52,58 @@ def check_heartbeats(c: Checker, files: list, per_file: list, operations: int) -
     check_wall_clock(c, all_beats, "on every host")
 
 
-def check_operation(c: Checker, text: str, lines: list, k: int, op: str, cancelled: bool, rc: int):
+OPERATION_LINES = {  # name: pattern, its first group the operation's number k
+    "suspending": r"^app: suspending \(#(\d+)\) at mono_ns=(\d+)$",
+    "resumed": r"^app: resumed \(#(\d+)\) cancelled=(\d) downtime_ms=(\d+) mono_ns=(\d+) "
+               r"checksum=\w+ (\w+)$",
+    "outcome": r"^suspend #(\d+): (resumed in a new domain|cancelled) \(hypercall returned \d+\)",
+    "advanced": r"^app: after resume #(\d+) (\d+) of (\d+) vcpus advanced",
+    "timer": r"^app: timer armed before suspend (\d+) fired at or after",
+    "self_test": r"^net: self-test after resume #(\d+) PASS: ",
+    "watch": r'^watch data/ping fired: value="after-(\d+)"$',
+    "console": r'^console: echo "echo-(\d+)"$',
+    "suspend_path": r"^suspend #(\d+) path \(us\):.* total=\d+$",
+    "resume_path": r"^resume #(\d+) path \(us\):.* total=\d+$",
+}
+
+
+def index_operations(text: str) -> dict:
+    """For each kind of per-operation line, its first match for each k: one
+    pass over the output however many operations ran (a soak has 1000)."""
+    index = {}
+    for name, pattern in OPERATION_LINES.items():
+        found = index[name] = {}
+        for m in re.finditer(pattern, text, re.M):
+            found.setdefault(int(m.group(1)), m)
+    return index
+
+
+def check_operation(c: Checker, index: dict, k: int, op: str, cancelled: bool, rc: int):
     """Returns the guest-reported downtime in ms, or None."""
     what = f"#{k} {op}"
     c.check(rc == 0, f"{what}: xl rc as expected")
-    sus = re.search(rf"^app: suspending \(#{k}\) at mono_ns=(\d+)$", text, re.M)
-    res = re.search(rf"^app: resumed \(#{k}\) cancelled=(\d) downtime_ms=(\d+) mono_ns=(\d+) "
-                    r"checksum=\w+ (\w+)$", text, re.M)
+    sus, res = index["suspending"].get(k), index["resumed"].get(k)
     if not (sus and res):
         c.check(False, f"{what}: suspend and resume reported")
         return None
-    c.check(res.group(1) == ("1" if cancelled else "0"),
-            f"{what}: told cancelled={res.group(1)}, downtime {res.group(2)} ms")
-    outcome = "cancelled" if cancelled else "resumed in a new domain"
-    c.check(re.search(rf"^suspend #{k}: {outcome} \(hypercall returned \d+\)", text, re.M),
-            f"{what}: kernel reports suspend #{k}: {outcome}")
-    c.check(res.group(4) == "unchanged", f"{what}: memory checksum {res.group(4)}")
-    c.check(int(res.group(3)) > int(sus.group(1)), f"{what}: monotonic clock went forward")
-    adv = re.search(rf"^app: after resume #{k} (\d+) of (\d+) vcpus advanced", text, re.M)
-    c.check(adv is not None and adv.group(1) == adv.group(2) == "4",
+    c.check(res.group(2) == ("1" if cancelled else "0"),
+            f"{what}: told cancelled={res.group(2)}, downtime {res.group(3)} ms")
+    outcome = index["outcome"].get(k)
+    want = "cancelled" if cancelled else "resumed in a new domain"
+    c.check(outcome and outcome.group(2) == want, f"{what}: kernel reports suspend #{k}: {want}")
+    c.check(res.group(5) == "unchanged", f"{what}: memory checksum {res.group(5)}")
+    c.check(int(res.group(4)) > int(sus.group(2)), f"{what}: monotonic clock went forward")
+    adv = index["advanced"].get(k)
+    c.check(adv is not None and adv.group(2) == adv.group(3) == "4",
             f"{what}: every vCPU counting after resume ({adv.group(0) if adv else 'missing'})")
-    c.check(re.search(rf"^app: timer armed before suspend {k} fired at or after", text, re.M),
-            f"{what}: timer armed before suspend fired after it")
-    c.check(re.search(rf"^net: self-test after resume #{k} PASS: ", text, re.M),
+    c.check(k in index["timer"], f"{what}: timer armed before suspend fired after it")
+    c.check(k in index["self_test"],
             f"{what}: echo and HTTP servers pass their loopback self-test after the resume")
-    c.check(f'watch data/ping fired: value="after-{k}"' in lines, f"{what}: watch fired")
-    c.check(f'console: echo "echo-{k}"' in lines, f"{what}: console input")
-    c.check(re.search(rf"^suspend #{k} path \(us\):.* total=\d+$", text, re.M) and
-            re.search(rf"^resume #{k} path \(us\):.* total=\d+$", text, re.M),
+    c.check(k in index["watch"], f"{what}: watch fired")
+    c.check(k in index["console"], f"{what}: console input")
+    c.check(k in index["suspend_path"] and k in index["resume_path"],
             f"{what}: suspend and resume breakdowns logged")
-    return int(res.group(2))
+    return int(res.group(3))
 
 
 def check_memory(c: Checker, text: str) -> None:
@@ -212,16 +231,19 @@ def check(c: Checker, results: pathlib.Path) -> None:
             f"{len(ops)} operations ran (>= {MIN_OPERATIONS}), all {count or '?'} the scenario "
             "counted at its end")
 
-    files = console_files(results, "s")
-    per_file = [parse(f) for f in files]
+    # Replayed lines (a migration's receiving xenconsoled printing again what
+    # the sender's had read) left out: a beat or report counts once.
+    logs = console_logs_without_replay(results, "s")
+    files, per_file = [f for f, _ in logs], [lines for _, lines in logs]
     lines = [t for f in per_file for _, t in f]
     text = "\n".join(lines)
     check_boot_self_tests(c, "".join(read_text(f) for f in files))
     check_heartbeats(c, files, per_file, len(ops))
 
     downtimes = []
+    index = index_operations(text)
     for k, op, cancelled, rc in ops:
-        ms = check_operation(c, text, lines, k, op, cancelled, rc)
+        ms = check_operation(c, index, k, op, cancelled, rc)
         if ms is not None:
             downtimes.append((op, ms))
     step_failed = re.findall(r"^suspend #\d+: step \S+ failed: .*$", text, re.M)

@@ -158,29 +158,39 @@ def stamped_lines(text: str) -> list:
 RESUMED_HERE = re.compile(r"^suspend #\d+: (resumed in a new domain|cancelled) ")
 
 
-def console_lines_without_replay(results: pathlib.Path, guest: str) -> list:
-    """The guest's console lines (text only, log after log) without the lines a
-    receiving xenconsoled printed again after a migration: the console ring
-    travels with the guest's memory, and what the sender's xenconsoled had
-    read but not yet marked consumed when the last copy was made is read once
-    more on the other side. Such lines come first in a freshly opened log
-    ("Logfile Opened"), before the guest's own resume report, and are already
-    in another of its logs; they are left out."""
-    files = [[t for _, t in stamped_lines(f.read_text(errors="replace"))]
-             for f in console_files(results, guest)]
-    kept = []
-    for n, lines in enumerate(files):
-        elsewhere = {t for m, other in enumerate(files) if m != n for t in other}
+def console_logs_without_replay(results: pathlib.Path, guest: str) -> list:
+    """(path, [(dom0 timestamp, text)]) for each of the guest's console logs,
+    without the lines a receiving xenconsoled printed again after a migration:
+    the console ring travels with the guest's memory, and what the sender's
+    xenconsoled had read but not yet marked consumed when the last copy was
+    made is read once more on the other side. Such lines come first in a
+    freshly opened log ("Logfile Opened"), before the guest's own resume
+    report, and are already in another of its logs; they are left out."""
+    files = console_files(results, guest)
+    per_file = [stamped_lines(f.read_text(errors="replace")) for f in files]
+    texts = [{t for _, t in lines} for lines in per_file]
+    result = []
+    for n, (path, lines) in enumerate(zip(files, per_file)):
+        def elsewhere(t, n=n):
+            return any(t in other for m, other in enumerate(texts) if m != n)
         replaying = False
-        for i, t in enumerate(lines):
+        kept = []
+        for i, (stamp, t) in enumerate(lines):
             if t == "Logfile Opened" and (n, i) != (0, 0):  # the boot's own log is no replay
                 replaying = True
             elif RESUMED_HERE.match(t):
                 replaying = False
-            elif replaying and t in elsewhere:
+            elif replaying and elsewhere(t):
                 continue
-            kept.append(t)
-    return kept
+            kept.append((stamp, t))
+        result.append((path, kept))
+    return result
+
+
+def console_lines_without_replay(results: pathlib.Path, guest: str) -> list:
+    """The guest's console lines (text only, log after log) without replayed
+    ones (console_logs_without_replay)."""
+    return [t for _, lines in console_logs_without_replay(results, guest) for _, t in lines]
 
 
 def wall_clock_offset(stamp: str, wall_ns: int) -> float:

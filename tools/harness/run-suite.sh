@@ -18,13 +18,16 @@ done
 payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
 rm -rf "$out"
-# Limits: each scenario, and the whole QEMU run (override for long soaks).
+# Limits: each scenario, and the whole QEMU run; the results disk's size
+# (override all three for long soaks).
 scenario_limit=${TORPOR_SCENARIO_TIMEOUT:-900}
 qemu_limit=${TORPOR_QEMU_TIMEOUT:-2300}
+results_mb=${TORPOR_RESULTS_MB:-256}
 bash "$here/make-payload.sh" "$payload" "${scenarios[@]}" --file "$kernel=torpor.elf" \
   --scenario-timeout "$scenario_limit" >/dev/null
 rc=0
-bash "$here/run.sh" --payload "$payload" --out "$out" --timeout "$qemu_limit" || rc=$?
+bash "$here/run.sh" --payload "$payload" --out "$out" --timeout "$qemu_limit" \
+  --results-mb "$results_mb" || rc=$?
 # run.sh exits 1 when a scenario failed but QEMU finished: the checkers report that.
 [ "$rc" -le 1 ] && [ -f "$out/payload.rc" ] && exit 0
 echo "run-suite: the harness run itself failed (rc=$rc); see $out/serial.log" >&2

@@ -1255,6 +1255,26 @@ class ConsoleReplayTest(unittest.TestCase):
             self.assertEqual(lines.count("report A"), 2)
             self.assertEqual(lines.count("boot"), 1)
 
+    def test_each_log_keeps_its_stamps_without_the_replayed_lines(self):
+        """The torpor-suspend checker counts heartbeats per log: a replayed
+        beat would read as a repeat, and a soak of 1000 cycles sees some."""
+        from harness_results import console_logs_without_replay
+        with tempfile.TemporaryDirectory() as tmp:
+            d = pathlib.Path(tmp)
+            sender = Console().say("Logfile Opened", "beat 7", "beat 8")
+            write(d / "console/guest-g.log", sender.text())
+            incoming = Console(sender.t + 1).say(
+                "Logfile Opened", "beat 8",
+                "suspend #1: resumed in a new domain (hypercall returned 0), downtime 9 ms", "beat 9")
+            write(d / "console/guest-g--incoming.log", incoming.text())
+            logs = console_logs_without_replay(d, "g")
+            self.assertEqual([p.name for p, _ in logs], ["guest-g.log", "guest-g--incoming.log"])
+            self.assertEqual([t for _, t in logs[1][1]], [
+                "Logfile Opened",
+                "suspend #1: resumed in a new domain (hypercall returned 0), downtime 9 ms", "beat 9"])
+            self.assertTrue(all(stamp for _, lines in logs for stamp, _ in lines))
+
+
 class StepFailureHintTest(unittest.TestCase):
 
     def test_a_failed_step_names_what_its_log_says(self):

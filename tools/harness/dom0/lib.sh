@@ -132,13 +132,26 @@ console_grep() {
   grep -hE "$2" $files
 }
 
+# recent_console_has NAME REGEX: a line matching REGEX (ERE) in the last MiB of
+# one of NAME's console logs. A soak's logs grow to many MiB, and grep under
+# TCG reads them at a few tens of MB/s: polling the whole of them would cost
+# more with every cycle.
+recent_console_has() {
+  local f
+  for f in $(console_logs "$1"); do
+    tail -c 1048576 "$f" | grep -qE "$2" && return 0
+  done
+  return 1
+}
+
 # wait_console NAME REGEX [TIMEOUT]: poll NAME's console logs until a line
-# matches REGEX (ERE); 0 on match, 1 after TIMEOUT seconds (default 60).
+# matches REGEX (ERE) in their last MiB; 0 on match, 1 after TIMEOUT seconds
+# (default 60).
 wait_console() {
   local end
   end=$(($(now_ms) + ${3:-60} * 1000))
   while [ "$(now_ms)" -lt "$end" ]; do
-    console_grep "$1" "$2" > /dev/null 2>&1 && return 0
+    recent_console_has "$1" "$2" 2>/dev/null && return 0
     sleep 0.2
   done
   echo "wait_console: no line matching '$2' from $1 within ${3:-60} s" >&2

@@ -1,11 +1,14 @@
 # dom0 scenario: torpor with 4 vCPUs through xl save/restore, save -c, local
 # migrate, migrate --live, a migration whose receiver fails after the guest
 # suspended (the guest must carry on at the sender: the cancelled path), then
-# $CYCLES mixed cycles. After every operation dom0 writes a xenstore key the
-# guest watches and types a console line; the checker asserts the rest from the
-# guest's own output. Record: ops.tsv (k, operation, expected cancel flag),
+# $CYCLES mixed cycles of the four kinds in turn (save/restore, save -c,
+# migrate --live, the failed migration; tools/soak.sh runs 1000). After every
+# operation dom0 writes a xenstore key the guest watches and types a console
+# line (one step, probe-k); the checker asserts the rest from the guest's own
+# output. Record: ops.tsv (k, operation, expected cancel flag),
 # images.tsv (k, save image bytes).
-# The guest has a disk, xvda: a sparse 64 MiB raw file on a loop device,
+# The guest has a disk, xvda: a sparse raw file on a loop device (64 MiB, plus
+# 1 MiB for every 4 cycles: the writer appends about 150 KiB a cycle),
 # attached by blkback through our own hotplug script (the stock block script
 # needs more than busybox offers). The demo writes its records there through
 # every operation; after the shutdown the scenario keeps the disk's first
@@ -19,9 +22,9 @@
 . /harness/lib.sh
 
 NAME=s
-CYCLES=${CYCLES:-20}
+CYCLES=${CYCLES:-16}
 DISK=/tmp/$NAME-disk.img
-phy_disk "$DISK" 64 || exit 1
+phy_disk "$DISK" $((64 + CYCLES / 4)) || exit 1
 NET=${NET:-1}
 IP=$NET_TORPOR_IP
 MAC=$NET_TORPOR_MAC
@@ -43,18 +46,26 @@ printf 'k\top\tcancelled\trc\n' > "$RESULTS/ops.tsv"
 printf 'k\tbytes\n' > "$RESULTS/images.tsv"
 k=0
 
-# after_op OP CANCELLED RC: wait for the guest to report resume #k, then poke it.
+# after_op OP CANCELLED RC: the guest reports resume #k, then dom0 pokes it.
 after_op() {
   k=$((k + 1))
   printf '%s\t%s\t%s\t%s\n' "$k" "$1" "$2" "$3" >> "$RESULTS/ops.tsv"
-  step "resumed-$k" 60 wait_console $NAME "app: after resume #$k " 60
-  dom=$(domid $NAME)
-  step "ping-$k" 20 xenstore-write "/local/domain/$dom/data/ping" "after-$k"
-  tty=$(xenstore-read "/local/domain/$dom/console/tty")
-  step "type-$k" 20 sh -c "printf 'echo-$k\n' > $tty"
-  step "echoed-$k" 20 wait_console $NAME "console: echo \"echo-$k\"" 20
-  step "watched-$k" 20 wait_console $NAME "watch data/ping fired: value=\"after-$k\"" 20
-  [ "$NET" != 1 ] || step "echo-$k" 70 net_wait_echo 60
+  step "probe-$k" 150 probe $k
+}
+
+# probe K: wait for the guest's "after resume #K", write data/ping (it watches
+# it), type a line on its console, see both echoed in its output and the TCP
+# stream flowing. One step, so that a soak spends its time on the operations.
+probe() {
+  local dom tty
+  wait_console $NAME "app: after resume #$1 " 60 || return 1
+  dom=$(domid $NAME) || return 1
+  xenstore-write "/local/domain/$dom/data/ping" "after-$1" || return 1
+  tty=$(xenstore-read "/local/domain/$dom/console/tty") || return 1
+  printf 'echo-%s\n' "$1" > "$tty" || return 1
+  wait_console $NAME "console: echo \"echo-$1\"" 20 || return 1
+  wait_console $NAME "watch data/ping fired: value=\"after-$1\"" 20 || return 1
+  [ "$NET" != 1 ] || net_wait_echo 60
 }
 
 save_restore() {
@@ -115,10 +126,11 @@ failed_migration 0
 
 i=1
 while [ $i -le "$CYCLES" ]; do
-  case $((i % 3)) in
+  case $((i % 4)) in
     1) save_restore $i ;;
     2) checkpoint $i ;;
-    0) migrate_live $i ;;
+    3) migrate_live $i ;;
+    0) failed_migration $i ;;
   esac
   i=$((i + 1))
 done
