@@ -20,5 +20,5 @@ build=$(bash "$root/tools/build.sh" | tail -n 1)
 bash "$root/tools/harness/run-variant.sh" --kernel "$build/torpor.elf" --out "$build/bench-results" \
   --limit $((900 + reps * 450)) bench REPS "$reps" bench-remus
 python3 "$root/tools/bench_report.py" "$build/bench-results/bench" "$build/bench"
-python3 "$root/tools/bench_remus_report.py" "$build/bench-results/bench-remus" | tee "$build/bench/remus.md"
-echo "bench: $reps repetitions; $build/bench/bench.json, $build/bench/bench.png, $build/bench/bench_net.png (QEMU TCG, $(nproc) host cores)"
+python3 "$root/tools/bench_remus_report.py" "$build/bench-results/bench-remus" "$build/bench" | tee "$build/bench/remus.md"
+echo "bench: $reps repetitions; $build/bench/bench.json, $build/bench/bench.png, $build/bench/bench_net.png, $build/bench/remus.md, $build/bench/bench_remus.png (QEMU TCG, $(nproc) host cores)"

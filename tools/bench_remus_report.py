@@ -2,7 +2,7 @@
 """The bench's continuous-checkpointing rows: torpor against the Linux PV
 baseline under the same `xl remus -b` settings (scenarios/bench-remus.sh).
 
-usage: bench_remus_report.py RESULTDIR [--check]
+usage: bench_remus_report.py RESULTDIR [OUTDIR] [--check]
 RESULTDIR is the bench-remus scenario's result directory: remus-KIND-MS.log
 (xl -vvv remus's log, each line prefixed with dom0's monotonic ms and a tab),
 remus.tsv and console-KIND-MS.log. Per guest and interval:
@@ -14,13 +14,17 @@ remus.tsv and console-KIND-MS.log. Per guest and interval:
   copy, has no such line and is left out). The guest runs again right after
   (xc_domain_resume), which the log does not show; the same for both guests.
 Target (issue 14): torpor's median pause <= 1/3 of Linux's.
+With OUTDIR, also draws OUTDIR/bench_remus.png (gnuplot): each guest's pause
+per checkpoint as a distribution, one line per guest and interval.
 --check fails unless every guest at every interval took checkpoints, xl ended
 after the save helper was killed and the guest ran on, and torpor's logs show
 no panic; an empty or missing directory fails.
 """
 import pathlib
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "harness"))
@@ -96,6 +100,41 @@ def targets(runs: dict) -> list:
     return out
 
 
+def chart(runs: dict, out: pathlib.Path) -> bool:
+    """bench_remus.png: for each guest and interval, the share of checkpoints
+    whose pause was at most x ms (x on a log scale)."""
+    if not shutil.which("gnuplot"):
+        print("bench-remus: gnuplot missing, no chart", file=sys.stderr)
+        return False
+    out.mkdir(parents=True, exist_ok=True)
+    plots = []
+    for (guest, ms), run in sorted(runs.items(), key=lambda kv: (kv[0][0] != "torpor", -kv[0][1])):
+        pauses = sorted(p for p in run.get("pauses", []) if p > 0)
+        if not pauses:
+            continue
+        data = out / f"bench_remus_{guest}_{ms}.dat"
+        data.write_text("".join(f"{p} {(i + 1) / len(pauses):.4f}\n" for i, p in enumerate(pauses)))
+        name = "torpor" if guest == "torpor" else "Linux PV"
+        plots.append(f"'{data}' using 1:2 with steps linewidth 2 "
+                     f"title '{name}, -i {ms} (median {median(pauses):.0f} ms, {len(pauses)} checkpoints)'")
+    if not plots:
+        print("bench-remus: no timed checkpoint, no chart", file=sys.stderr)
+        return False
+    script = f"""set terminal png size 900,500 noenhanced
+set output '{out / "bench_remus.png"}'
+set title 'xl remus -b: guest pause per checkpoint (suspend request to checkpoint written); QEMU TCG, Xen 4.17'
+set xlabel 'pause per checkpoint, ms (log)'
+set ylabel 'share of checkpoints'
+set logscale x
+set yrange [0:1.02]
+set key bottom right
+set grid
+plot {", ".join(plots)}
+"""
+    done = subprocess.run(["gnuplot"], input=script, text=True)
+    return done.returncode == 0 and (out / "bench_remus.png").exists()
+
+
 def check_run(c: Checker, results: pathlib.Path, runs: dict) -> None:
     c.check_scenario_ran(results)
     rows = read_tsv(results / "remus.tsv", 4)
@@ -131,13 +170,15 @@ def check_run(c: Checker, results: pathlib.Path, runs: dict) -> None:
 
 def main() -> int:
     args = [a for a in sys.argv[1:] if a != "--check"]
-    if len(args) != 1:
+    if len(args) not in (1, 2):
         sys.exit(__doc__)
     results = pathlib.Path(args[0])
     runs = collect(results)
     print(report(runs))
     for line in targets(runs):
         print(line)
+    if len(args) == 2 and chart(runs, pathlib.Path(args[1])):
+        print(f"chart: {pathlib.Path(args[1]) / 'bench_remus.png'}")
     if "--check" not in sys.argv:
         return 0
     return Checker(results.name).run(lambda c: check_run(c, results, runs))
