@@ -17,7 +17,7 @@ from harness_net import check_client, check_ping_http, client_ran
 from harness_results import (HEARTBEAT as BEAT, Checker, all_console_logs, check_boot_self_tests,
                              check_no_panic, check_serial, check_wall_clock,
                              console_logs_without_replay,
-                             read_steps, read_text, read_tsv, stamped_lines)
+                             read_steps, read_text, read_tsv)
 
 MIN_OPERATIONS = 5  # the five named operations before the mixed cycles
 # The guest runs for at least half a second after each resume (dom0 waits for
