@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run.sh --payload DIR --out RESULTDIR [--timeout S] [--smp N] [--mem MB] [--results-mb MB]
-#        [--dom0-args ARGS] [--l2 SOCKET_SPEC --l2-mac MAC]
+# run.sh --payload DIR --out RESULTDIR [--timeout S] [--smp N] [--mem MB] [--dom0-mem MB]
+#        [--results-mb MB] [--dom0-args ARGS] [--l2 SOCKET_SPEC --l2-mac MAC]
 # Boots Xen + the harness dom0 in QEMU (TCG), runs `sh /payload/run.sh` in dom0
 # (DIR is packed to /payload), and collects everything dom0 put in /results
 # into RESULTDIR, with serial.log, payload.rc and the Xen/guest console logs.
@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/host/common.sh"
 
 usage() { sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-payload='' out='' timeout=600 smp=2 mem=2048 results_mb=256 extra_dom0_args='' l2='' l2_mac=''
+payload='' out='' timeout=600 smp=2 mem=2048 dom0_mb='' results_mb=256 extra_dom0_args='' l2='' l2_mac=''
 while [ $# -gt 0 ]; do
   case $1 in
     --payload) payload=${2:?}; shift 2 ;;
@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout=${2:?}; shift 2 ;;
     --smp) smp=${2:?}; shift 2 ;;
     --mem) mem=${2:?}; shift 2 ;;
+    --dom0-mem) dom0_mb=${2:?}; shift 2 ;;
     --results-mb) results_mb=${2:?}; shift 2 ;;
     --dom0-args) extra_dom0_args=${2:?}; shift 2 ;;
     --l2) l2=${2:?}; shift 2 ;;
@@ -58,7 +59,7 @@ truncate -s "${results_mb}M" "$work/results.img"
 payload_limit=$((timeout - 45))
 [ $payload_limit -ge 30 ] || payload_limit=30
 q() { echo "${1//,/,,}"; }  # QEMU option values: a literal comma is written ",,"
-dom0_mb=$((mem >= 2048 ? 1024 : mem / 2))  # rest for guests
+[ -n "$dom0_mb" ] || dom0_mb=$((mem >= 2048 ? 1024 : mem / 2))  # rest for guests
 xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mb}M,max:${dom0_mb}M"
 xen_args+=" loglvl=warning guest_loglvl=warning bootscrub=0"
 dom0_args="console=hvc0 loglevel=4 harness.timeout=$payload_limit${extra_dom0_args:+ $extra_dom0_args}"
