@@ -210,7 +210,8 @@ run_scenario() {
   say "scenario $name start (limit ${t}s)"
   start=$(now_ms)
   rm -f "$dir/rc"
-  { RESULTS=$dir; export RESULTS; bounded "$t" sh "$script"; echo $? > "$dir/rc"; } 2>&1 \
+  { RESULTS=$dir SCENARIO_LIMIT=$t; export RESULTS SCENARIO_LIMIT
+    bounded "$t" sh "$script"; echo $? > "$dir/rc"; } 2>&1 \
     | tee "$dir/output.log" &
   # tee ends when the last writer of its pipe is gone. A scenario killed at
   # its limit may leave a process behind that still holds the pipe (tee then
@@ -343,8 +344,10 @@ net_client_start() {
   "$NET_BIN/arp_watch" --iface "$NET_BRIDGE" --mac "$2" --dir "$dir" \
     < /dev/null > "$dir/arp.log" 2>&1 &
   echo $! > "$dir/arp.pid"
+  # The client stops on its own after --limit seconds: as long as the scenario
+  # may run (a soak runs for hours), not its 900 s default.
   "$NET_BIN/echo_stream" --host "$1" --port 7 --dir "$dir" --rate "${3:-$NET_RATE}" \
-    < /dev/null > "$dir/client.log" 2>&1 &
+    --limit "${SCENARIO_LIMIT:-900}" < /dev/null > "$dir/client.log" 2>&1 &
   echo $! > "$dir/client.pid"
   trap 'net_client_stop > /dev/null 2>&1' EXIT
   step net-connected 70 net_wait_echo 60
