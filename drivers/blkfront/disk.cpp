@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "base/log.h"
+#include "drivers/blkfront/indirect_segments.h"
 #include "kernel/device_hooks.h"
 #include "kernel/events/event_channels.h"
 #include "kernel/memory.h"
@@ -117,7 +118,7 @@ bool Disk::revoke_ring() {
     return all;
 }
 
-Error Disk::connect(const DiskGeometry& g) {
+Error Disk::connect(const DiskGeometry& g, uint32_t indirect_segments) {
     IoLock lock(io_lock_);
     if (broken_) return Error::protocol_error;
     if (has_geometry_ && (g.sectors != geometry_.sectors || g.sector_size != geometry_.sector_size))
@@ -126,12 +127,16 @@ Error Disk::connect(const DiskGeometry& g) {
              (unsigned long long)geometry_.sectors, geometry_.sector_size);
     geometry_ = g;
     has_geometry_ = true;
+    VERIFY(indirect_segments == 0 || (indirect_segments > kMaxSegments &&
+                                      indirect_segments <= kMaxIndirectSegments));
+    indirect_segments_ = indirect_segments;
     ++connects_;
     klog("blkfront: %s: connected to backend domain %u (connect #%u): %llu sectors of %u bytes "
-         "(%llu MiB)%s, flush: %s, %u ring slots",
+         "(%llu MiB)%s, flush: %s, %u ring slots, indirect: %u segments a request%s",
          name_, unsigned(backend_id_), connects_, (unsigned long long)g.sectors, g.sector_size,
          (unsigned long long)(g.bytes() >> 20), g.read_only() ? ", read-only" : "",
-         g.flush_cache ? "flush-cache" : g.barrier ? "barrier" : "none", ring_.size());
+         g.flush_cache ? "flush-cache" : g.barrier ? "barrier" : "none", ring_.size(),
+         max_request_pages(), indirect_segments_ ? "" : " (off: plain requests)");
     if (reissue_batch_ > 0 || connects_ > 1) {
         unsigned queued = 0;
         for (Io* io = queue_head_; io; io = io->next) ++queued;
@@ -146,34 +151,61 @@ Error Disk::connect(const DiskGeometry& g) {
 }
 
 // The requests on `ring_` that have no response go back in front of the queue,
-// oldest first; their grants are dropped (revoked: after a resume into a new
-// domain the table is new and the entry empty, so this only frees the ref).
+// oldest first (an I/O by its oldest unanswered part); their grants are
+// dropped (revoked: after a resume into a new domain the table is new and the
+// entry empty, so this only frees the ref) and their pages marked unsent, to
+// be cut again for the next backend. The queue's head may have parts on the
+// ring too: it stays where it is (it was the last one started).
 void Disk::forget_rings() {
     IoLock lock(io_lock_);
     connected_ = false;
     ring_.detach();
     Io* first = nullptr;
     Io* last = nullptr;
-    unsigned count = 0;
     ring_.take_unanswered([&](const Request& r) {
         Io* io = reinterpret_cast<Io*>(r.cookie);
-        if (!ungrant_pages(io)) {
+        Part part = Part::of_tag(r.tag);
+        --io->parts_in_flight;
+        if (!end_part(io, part)) {
             // Only a backend that closed without unmapping gets here (in a new
             // domain the table is empty): that request cannot go again.
             klog("blkfront: %s: the backend closed with a %s's page still mapped; that request "
                  "fails", name_, op_name(io->op));
-            finish(io, Error::io_error);
-            return;
+            if (io->error == Error::none) io->error = Error::io_error;
         }
+        io->unsent |= part.pages_mask();
+        if (io->op == Op::flush) io->flush_unsent = true;
+        if (io->queued) return;  // the head, or already kept for an earlier part
+        io->queued = true;
+        io->started = false;
         io->next = nullptr;
         if (last)
             last->next = io;
         else
             first = io;
         last = io;
-        ++count;
     });
-    if (count) queue_front(first, last, count);
+    // Those that failed complete now; the rest go in front of the queue.
+    Io* keep_first = nullptr;
+    Io* keep_last = nullptr;
+    unsigned count = 0;
+    for (Io* io = first; io;) {
+        Io* next = io->next;
+        io->next = nullptr;
+        if (io->error != Error::none) {
+            io->queued = false;
+            finish(io, io->error);
+        } else {
+            if (keep_last)
+                keep_last->next = io;
+            else
+                keep_first = io;
+            keep_last = io;
+            ++count;
+        }
+        io = next;
+    }
+    if (count) queue_front(keep_first, keep_last, count);
     if (ring_granted_) (void)revoke_ring();
     ring_granted_ = false;
     event_ = EventHandle{};  // the binding went with the old domain: not unbound
@@ -220,32 +252,48 @@ void Disk::queue_front(Io* first, Io* last, unsigned count) {
 
 // ---- grants and bounce pages ---------------------------------------------------
 
-Error Disk::grant_pages(Io* io) {
+Error Disk::grant_pages(Io* io, uint64_t mask) {
     bool readonly = io->op == Op::write;  // the backend only reads a write's data
     for (uint8_t i = 0; i < io->nr_pages; ++i) {
+        if (!(mask >> i & 1)) continue;
         auto ref = gt::grant_access(backend_id_, xen::p2m().mfn(io->pages[i]), readonly);
         if (ref.is_error()) {
-            for (uint8_t j = 0; j < i; ++j) (void)gt::revoke_access(io->grefs[j]);
+            (void)ungrant_pages(io, mask);  // those granted so far: nothing posted yet
             return ref.error();
         }
         io->grefs[i] = ref.value();
+        io->granted |= 1ull << i;
     }
-    io->granted = true;
     return Error::none;
 }
 
-bool Disk::ungrant_pages(Io* io) {
-    if (!io->granted) return true;
+bool Disk::ungrant_pages(Io* io, uint64_t mask) {
     bool all = true;
     for (uint8_t i = 0; i < io->nr_pages; ++i) {
+        if (!(mask & io->granted & (1ull << i))) continue;
         Error e = gt::revoke_access(io->grefs[i]);
         if (e == Error::busy) {
             all = false;
             io->lost = true;
             io->pages[i] = 0;  // still the backend's: never freed, never read
         }
+        io->granted &= ~(1ull << i);
     }
-    io->granted = false;
+    return all;
+}
+
+// Ends every grant of one request: its data pages and its indirect page (the
+// backend only reads that one, but one it still maps is never reused either).
+bool Disk::end_part(Io* io, Part part) {
+    bool all = ungrant_pages(io, part.pages_mask());
+    if (part.slot != Part::kNoSlot && (io->indirect_granted >> part.slot & 1)) {
+        if (gt::revoke_access(io->indirect_grefs[part.slot]) == Error::busy) {
+            all = false;
+            io->lost = true;
+            io->indirect_pfns[part.slot] = 0;  // never freed
+        }
+        io->indirect_granted &= uint8_t(~(1u << part.slot));
+    }
     return all;
 }
 
@@ -253,6 +301,10 @@ void Disk::free_pages(Io* io) {
     for (uint8_t i = 0; i < io->nr_pages; ++i)
         if (io->pages[i]) (void)memory::free_frames(io->pages[i], 1);
     io->nr_pages = 0;
+    for (uint32_t s = 0; s < kMaxIndirectParts; ++s) {
+        if (io->indirect_pfns[s]) (void)memory::free_frames(io->indirect_pfns[s], 1);
+        io->indirect_pfns[s] = 0;
+    }
 }
 
 // ---- submitting ----------------------------------------------------------------
@@ -269,7 +321,15 @@ Error Disk::submit(Io& io) {
     io.result = Error::none;
     io.done.reset();
     io.next = nullptr;
-    io.granted = false;
+    io.granted = 0;
+    io.unsent = 0;
+    io.parts_in_flight = 0;
+    io.flush_unsent = io.op == Op::flush;
+    io.queued = false;
+    io.started = false;
+    io.error = Error::none;
+    io.indirect_granted = 0;
+    for (auto& pfn : io.indirect_pfns) pfn = 0;
     io.lost = false;
     io.abandoned = false;
     io.times_issued = 0;
@@ -288,6 +348,7 @@ Error Disk::submit(Io& io) {
                    static_cast<const uint8_t*>(io.buffer) + i * kPageSize, chunk);
         }
     }
+    io.unsent = all_pages_mask(io.nr_pages);
     IoLock lock(io_lock_);
     if (broken_) {
         free_pages(&io);
@@ -298,65 +359,151 @@ Error Disk::submit(Io& io) {
     else
         queue_head_ = &io;
     queue_tail_ = &io;
+    io.queued = true;
     pump();
     return Error::none;
 }
 
+void Disk::unqueue_head() {
+    Io* io = queue_head_;
+    queue_head_ = io->next;
+    if (!queue_head_) queue_tail_ = nullptr;
+    io->next = nullptr;
+    io->queued = false;
+}
+
+// Posts queued I/O in order, each cut into as many requests as it takes; an
+// I/O leaves the queue once every page is on the ring (the head may be half
+// posted when the ring fills up).
 void Disk::pump() {
     if (suspended_ || !connected_ || broken_) return;
     bool posted = false;
     while (queue_head_ && ring_.free_slots() > 0) {
         Io* io = queue_head_;
-        queue_head_ = io->next;
-        if (!queue_head_) queue_tail_ = nullptr;
-        io->next = nullptr;
-        bool reissue = pending_reissue_ > 0;
-        if (reissue) --pending_reissue_;
-        // Checked here: a request queued before the first connect had no geometry yet.
-        uint64_t end = io->sector + io->length / kSectorSize;
-        uint64_t capacity = geometry_.bytes() / kSectorSize;
-        if (io->op != Op::flush && (end > capacity || end < io->sector)) {
-            finish(io, Error::invalid_argument);
+        if (!io->started && io->error == Error::none) {
+            // Checked here: a request queued before the first connect had no geometry yet.
+            uint64_t end = io->sector + io->length / kSectorSize;
+            uint64_t capacity = geometry_.bytes() / kSectorSize;
+            if (io->op != Op::flush && (end > capacity || end < io->sector)) {
+                io->error = Error::invalid_argument;
+            } else if ((io->op == Op::write && geometry_.read_only()) ||
+                       (io->op == Op::flush && !geometry_.flush_cache)) {
+                // A backend with only feature-barrier: a barrier must ride on a
+                // write (it has segments), so an empty flush cannot be expressed.
+                io->error = Error::not_supported;
+            }
+        }
+        if (io->error != Error::none) {
+            // Nothing more of it goes; it completes with its last response.
+            unqueue_head();
+            if (io->parts_in_flight == 0) finish(io, io->error);
             continue;
         }
-        if ((io->op == Op::write && geometry_.read_only()) ||
-            (io->op == Op::flush && !geometry_.flush_cache)) {
-            // A backend with only feature-barrier: a barrier must ride on a
-            // write (it has segments), so an empty flush cannot be expressed.
-            finish(io, Error::not_supported);
+        if (!io->started) {
+            io->started = true;
+            if (pending_reissue_ > 0) --pending_reissue_;
+            ++io->times_issued;
+            if (io->times_issued > 1) ++reissued_total_;
+        }
+        if (Error e = post_part(io); e != Error::none) {
+            io->error = e;
             continue;
         }
-        if (Error e = grant_pages(io); e != Error::none) {
-            klog("blkfront: %s: cannot grant a %s's pages (%s)", name_, op_name(io->op), error_name(e));
-            finish(io, e);
-            continue;
-        }
-        Request r{};
-        r.operation = blkif_operation(io->op);
-        r.nr_segments = io->nr_pages;
-        r.handle = vdev_;
-        r.sector = io->op == Op::flush ? 0 : io->sector;
-        for (uint8_t i = 0; i < io->nr_pages; ++i) {
-            uint32_t bytes = io->length - i * kPageSize < kPageSize ? io->length - i * kPageSize : kPageSize;
-            r.segments[i] = Segment{io->grefs[i], 0, uint8_t(bytes / kSectorSize - 1)};
-        }
-        r.cookie = reinterpret_cast<uint64_t>(io);
-        if (Error e = ring_.post(r); e != Error::none) {
-            (void)ungrant_pages(io);
-            finish(io, e);
-            continue;
-        }
-        ++io->times_issued;
-        if (io->times_issued > 1) ++reissued_total_;
         posted = true;
+        if (io->unsent == 0 && !io->flush_unsent) unqueue_head();
     }
     if (posted && ring_.push()) (void)events::notify(event_);
 }
 
+// One request for `io`: a flush, or the next run of unsent pages, direct up to
+// kMaxSegments pages, indirect beyond (with one of the I/O's indirect pages).
+Error Disk::post_part(Io* io) {
+    Request r{};
+    r.operation = blkif_operation(io->op);
+    r.handle = vdev_;
+    r.cookie = reinterpret_cast<uint64_t>(io);
+    Part part{0, 0, Part::kNoSlot};
+    if (io->op != Op::flush) {
+        part = next_part(io->unsent, max_request_pages());
+        r.sector = io->sector + uint64_t(part.first) * kSectorsPerPage;
+    }
+    if (Error e = grant_pages(io, part.pages_mask()); e != Error::none) {
+        klog("blkfront: %s: cannot grant a %s's pages (%s)", name_, op_name(io->op), error_name(e));
+        return e;
+    }
+    Segment segments[kMaxIoPages];
+    for (uint8_t k = 0; k < part.count; ++k) {
+        uint32_t i = part.first + k;
+        uint32_t bytes = io->length - i * kPageSize < kPageSize ? io->length - i * kPageSize : kPageSize;
+        segments[k] = Segment{io->grefs[i], 0, uint8_t(bytes / kSectorSize - 1)};
+    }
+    r.nr_segments = part.count;
+    if (part.count > kMaxSegments) {
+        // BLKIF_OP_INDIRECT: the segments go in a page of their own, granted
+        // read-only (the backend only reads it), one per part on the ring.
+        uint8_t slot = 0;
+        while (slot < kMaxIndirectParts && (io->indirect_granted >> slot & 1)) ++slot;
+        VERIFY(slot < kMaxIndirectParts);  // parts of > kMaxSegments pages: at most that many
+        if (io->indirect_pfns[slot] == 0) {
+            auto pfn = memory::allocate_frames(1);
+            if (pfn.is_error()) {
+                (void)ungrant_pages(io, part.pages_mask());
+                return Error::out_of_memory;
+            }
+            io->indirect_pfns[slot] = pfn.value();
+        }
+        uint8_t* page = arch::ptr_of_pfn<uint8_t>(io->indirect_pfns[slot]);
+        VERIFY(write_indirect_segments(&page, segments, part.count) == Error::none);
+        auto ref = gt::grant_access(backend_id_, xen::p2m().mfn(io->indirect_pfns[slot]),
+                                    /*readonly=*/true);
+        if (ref.is_error()) {
+            (void)ungrant_pages(io, part.pages_mask());
+            return ref.error();
+        }
+        io->indirect_grefs[slot] = ref.value();
+        io->indirect_granted |= uint8_t(1u << slot);
+        part.slot = slot;
+        r.indirect = true;
+        r.indirect_grefs[0] = ref.value();
+    } else {
+        for (uint8_t k = 0; k < part.count; ++k) r.segments[k] = segments[k];
+    }
+    r.tag = part.tag();
+    if (Error e = ring_.post(r); e != Error::none) {
+        (void)end_part(io, part);
+        return e;
+    }
+    io->unsent &= ~part.pages_mask();
+    io->flush_unsent = false;
+    ++io->parts_in_flight;
+    return Error::none;
+}
+
 // ---- completing ----------------------------------------------------------------
 
+// A response to one part: its grants end here, so that nothing the backend
+// may still hold is read; the I/O completes with its last part.
+void Disk::part_done(Io* io, Part part, Error result) {
+    --io->parts_in_flight;
+    if (!end_part(io, part)) {
+        if (!broken_)
+            klog("blkfront: %s: the backend answered a %s but still maps its page; device "
+                 "marked broken", name_, op_name(io->op));
+        broken_ = true;
+        if (result == Error::none) result = Error::protocol_error;
+    }
+    if (result != Error::none && io->error == Error::none) io->error = result;
+    // Still queued: the head, with pages to send (or failed: pump() finishes it).
+    if (!io->queued && io->parts_in_flight == 0) finish(io, io->error);
+}
+
+// Completes `io`: every grant ended (they all are, unless it never reached the
+// ring whole), data copied out of a read, pages freed.
 void Disk::finish(Io* io, Error result) {
-    if (!ungrant_pages(io)) {
+    bool all = ungrant_pages(io, ~0ull);
+    for (uint8_t s = 0; s < kMaxIndirectParts; ++s)
+        if (!end_part(io, Part{0, 0, s})) all = false;
+    if (!all) {
         // "Reads never complete with data from a grant the backend still holds."
         if (!broken_)
             klog("blkfront: %s: the backend answered a %s but still maps its page; device "
@@ -388,16 +535,18 @@ void Disk::break_disk(const char* why) {
     // In flight: the backend may still write into those pages, so each is
     // freed only if its grant can be revoked (finish() checks).
     ring_.detach();
-    Io* kept[kMaxRingSize];
-    unsigned n = 0;
-    ring_.take_unanswered([&](const Request& r) { kept[n++] = reinterpret_cast<Io*>(r.cookie); });
-    for (unsigned i = 0; i < n; ++i) finish(kept[i], Error::io_error);
+    ring_.take_unanswered([&](const Request& r) {
+        Io* io = reinterpret_cast<Io*>(r.cookie);
+        --io->parts_in_flight;
+        (void)end_part(io, Part::of_tag(r.tag));  // one still mapped: io->lost, never read
+        io->error = Error::io_error;
+        if (!io->queued && io->parts_in_flight == 0) finish(io, Error::io_error);
+    });
     while (queue_head_) {
         Io* io = queue_head_;
-        queue_head_ = io->next;
-        finish(io, Error::io_error);
+        unqueue_head();
+        finish(io, Error::io_error);  // every part was taken off the ring above
     }
-    queue_tail_ = nullptr;
 }
 
 void Disk::process_responses() {
@@ -407,7 +556,7 @@ void Disk::process_responses() {
         Error result = c.status == BLKIF_RSP_OKAY        ? Error::none
                        : c.status == BLKIF_RSP_EOPNOTSUPP ? Error::not_supported
                                                           : Error::io_error;
-        finish(io, result);
+        part_done(io, Part::of_tag(c.tag), result);
     });
     if (ring_.is_broken() || broken_)
         break_disk(nullptr);  // the ring (or finish) said why, in one line
