@@ -566,12 +566,16 @@ void Disk::process_responses() {
 
 void Disk::on_event(uint32_t, void* context) { static_cast<Disk*>(context)->kick_.signal(); }
 
+void Disk::handle_events() {
+    IoLock lock(io_lock_);
+    process_responses();
+}
+
 void Disk::completion_thread(void* context) {
     Disk* d = static_cast<Disk*>(context);
     for (;;) {
         (void)d->kick_.wait(clock::monotonic_ns() + kWorkerPollNs);
-        IoLock lock(d->io_lock_);
-        d->process_responses();
+        d->handle_events();
     }
 }
 

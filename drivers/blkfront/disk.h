@@ -168,6 +168,10 @@ public:
     unsigned connects() const { return connects_; }
     unsigned closes() const { return closes_; }
     uint32_t in_flight() const { return ring_.outstanding(); }
+    // What the completion thread does at each event: takes the responses,
+    // completes what they finish, posts what is queued. Public so that host
+    // tests (tests/unit/blkfront_disk_test.cpp) drive the disk without it.
+    void handle_events();
 
 private:
     static void on_event(uint32_t port, void* context);
