@@ -430,6 +430,84 @@ TEST_F(BlkfrontDisk, AReadIsNotCompletedFromAPageTheBackendStillMaps) {
     EXPECT_EQ(grants_besides_ring(), 1u) << "only the page the backend holds";
 }
 
+TEST_F(BlkfrontDisk, AHalfPostedIoAcrossAResumeGoesOnAfterTheOlderOnesInOrder) {
+    // Plain requests: six 256 KiB writes take 36 slots of a 32-slot ring, so
+    // the sixth is half posted (2 of its 6 requests) when we move; the new
+    // backend takes 64 indirect segments.
+    connect(0);
+    std::vector<std::vector<uint8_t>> data;
+    std::vector<Io> ios(6);
+    for (unsigned i = 0; i < 6; ++i) {
+        data.push_back(pattern(kMaxIoBytes, uint8_t(10 + i)));
+        ios[i].op = Op::write;
+        ios[i].sector = 1024ull * i;
+        ios[i].buffer = data[i].data();
+        ios[i].length = kMaxIoBytes;
+        ASSERT_EQ(disk_->submit(ios[i]), Error::none);
+    }
+    backend_.take();
+    ASSERT_EQ(backend_.held.size(), 32u);
+    // Answered: the first request of the sixth only; its slot takes the
+    // sixth's third request (pages 22..32), pages 33..63 stay queued.
+    backend_.serve(backend_.held[30]);
+    backend_.publish();
+    disk_->handle_events();
+    backend_.take();
+    ASSERT_EQ(backend_.held.size(), 33u);
+    EXPECT_EQ(backend_.held[32].sector_number, 5120u + 22 * 8);
+    EXPECT_FALSE(ios[5].done.is_complete());
+    resume_onto(kMaxIndirectSegments);
+    EXPECT_TRUE(logged("re-issuing 5 requests that had no response, in their original order "
+                       "(1 more were queued)"));
+    backend_.serve_all(*disk_);
+    for (unsigned i = 0; i < 6; ++i) {
+        ASSERT_TRUE(ios[i].done.is_complete()) << i;
+        EXPECT_EQ(ios[i].result, Error::none) << i;
+        EXPECT_EQ(memcmp(&backend_.disk[1024ull * i * 512], data[i].data(), kMaxIoBytes), 0) << i;
+    }
+    // After the move: the first five whole, then the sixth from page 11 on
+    // (its answered first run is not sent again), each one indirect request.
+    ASSERT_EQ(backend_.seen.size(), 6u);
+    std::vector<std::pair<uint64_t, uint32_t>> got;
+    for (size_t k = 0; k < backend_.seen.size(); ++k) {
+        EXPECT_TRUE(backend_.seen[k].indirect);
+        got.push_back({backend_.seen[k].sector, backend_.seen[k].segments});
+    }
+    EXPECT_EQ(got, (std::vector<std::pair<uint64_t, uint32_t>>{
+                       {0, 64}, {1024, 64}, {2048, 64}, {3072, 64}, {4096, 64}, {5120 + 88, 53}}));
+    EXPECT_EQ(grants_besides_ring(), 0u);
+    EXPECT_EQ(frames_in_use(), disk_->ring_pages());
+}
+
+TEST_F(BlkfrontDisk, AWrongAnswerToAnIndirectRequestFailsEverythingAndEndsEveryGrant) {
+    connect(32);
+    auto data = pattern(kMaxIoBytes, 7);
+    Io a, b;
+    a.op = b.op = Op::write;
+    a.buffer = b.buffer = data.data();
+    a.length = b.length = kMaxIoBytes;
+    b.sector = 2048;
+    ASSERT_EQ(disk_->submit(a), Error::none);
+    ASSERT_EQ(disk_->submit(b), Error::none);
+    backend_.take();
+    ASSERT_EQ(backend_.held.size(), 4u);
+    backend_.serve(backend_.held[0]);  // good
+    blkif_response_t& bad = backend_.sring->ring[backend_.rsp_prod_pvt++ % backend_.size].rsp;
+    bad.id = backend_.held[1].id;
+    bad.operation = BLKIF_OP_READ;  // the request was an indirect write
+    bad.status = BLKIF_RSP_OKAY;
+    backend_.publish();
+    disk_->handle_events();
+    EXPECT_TRUE(disk_->is_broken());
+    EXPECT_TRUE(logged("has operation 0, but the request was 1 (indirect); device marked broken"));
+    ASSERT_TRUE(a.done.is_complete());
+    ASSERT_TRUE(b.done.is_complete());
+    EXPECT_EQ(a.result, Error::io_error);
+    EXPECT_EQ(b.result, Error::io_error);
+    EXPECT_EQ(grants_besides_ring(), 0u) << "data and indirect pages all revoked";
+    EXPECT_EQ(frames_in_use(), disk_->ring_pages());
+}
+
 struct FakeBus final : Bus {
     unsigned cancelled = 0, new_domains = 0;
     void suspend_cancelled() override { ++cancelled; }
