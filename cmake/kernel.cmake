@@ -133,6 +133,7 @@ set(kernel_sources
   kernel/time/timers.cpp
   drivers/blkfront/blk_ring.cpp
   drivers/blkfront/disk.cpp
+  drivers/blkfront/disk_requests.cpp
   drivers/blkfront/disk_geometry.cpp
   drivers/blkfront/indirect_segments.cpp
   drivers/console/pv_console.cpp

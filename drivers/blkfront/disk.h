@@ -61,6 +61,9 @@ namespace torpor::blkfront {
 inline constexpr uint32_t kMaxIoBytes = kMaxIoPages * kPageSize;  // 256 KiB
 
 enum class Op : uint8_t { read, write, flush };
+inline const char* op_name(Op op) {
+    return op == Op::read ? "read" : op == Op::write ? "write" : "flush";
+}
 
 // One request, owned by the caller from submit() until `done` completes (the
 // caller may free it as soon as done.wait() returned Error::none).

@@ -432,7 +432,7 @@ TEST_F(BlkfrontDisk, AReadIsNotCompletedFromAPageTheBackendStillMaps) {
 
 TEST_F(BlkfrontDisk, AHalfPostedIoAcrossAResumeGoesOnAfterTheOlderOnesInOrder) {
     // Plain requests: six 256 KiB writes take 36 slots of a 32-slot ring, so
-    // the sixth is half posted (2 of its 6 requests) when we move; the new
+    // the sixth is half posted (2 of its 6 requests, then 3) when we move; the new
     // backend takes 64 indirect segments.
     connect(0);
     std::vector<std::vector<uint8_t>> data;
