@@ -338,6 +338,11 @@ void Disk::pump() {
             if (io->times_issued > 1) ++reissued_total_;
         }
         if (Error e = post_part(io); e != Error::none) {
+            // Out of grant refs or frames while requests are on the ring: it
+            // waits at the head until their responses give some back. With
+            // nothing on the ring nothing would, so it fails.
+            if (e == Error::out_of_memory && ring_.outstanding() > 0) break;
+            klog("blkfront: %s: cannot post a %s (%s)", name_, op_name(io->op), error_name(e));
             io->error = e;
             continue;
         }

@@ -95,10 +95,7 @@ Error Disk::post_part(Io* io) {
         part = next_part(io->unsent, max_request_pages());
         r.sector = io->sector + uint64_t(part.first) * kSectorsPerPage;
     }
-    if (Error e = grant_pages(io, part.pages_mask()); e != Error::none) {
-        klog("blkfront: %s: cannot grant a %s's pages (%s)", name_, op_name(io->op), error_name(e));
-        return e;
-    }
+    if (Error e = grant_pages(io, part.pages_mask()); e != Error::none) return e;
     Segment segments[kMaxIoPages];
     for (uint8_t k = 0; k < part.count; ++k) {
         uint32_t i = part.first + k;

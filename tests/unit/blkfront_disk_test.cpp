@@ -71,6 +71,7 @@ struct Grant {
     bool mapped;  // the fake backend holds it
 };
 std::map<grant_ref_t, Grant> grants;
+size_t grant_limit = SIZE_MAX;
 grant_ref_t next_ref = 8;
 
 // --- the scheduler hooks: only the test's own thread runs ----------------------
@@ -145,6 +146,7 @@ Error torpor::memory::free_frames(unsigned long first, size_t count) {
 }
 xen::P2m& xen::p2m() { return fake_p2m; }
 ErrorOr<grant_ref_t> xen::grant_table::grant_access(domid_t, unsigned long mfn, bool readonly) {
+    if (grants.size() >= grant_limit) return Error::out_of_memory;  // GrantRefs::allocate
     grants[next_ref] = Grant{mfn, readonly, false};
     return next_ref++;
 }
@@ -264,6 +266,7 @@ protected:
     void SetUp() override {
         init_pool();
         grants.clear();
+        grant_limit = SIZE_MAX;
         log_lines.clear();
         boot_ = new sched::Thread;
         scheduler = sched::Scheduler();
@@ -506,6 +509,40 @@ TEST_F(BlkfrontDisk, AWrongAnswerToAnIndirectRequestFailsEverythingAndEndsEveryG
     EXPECT_EQ(b.result, Error::io_error);
     EXPECT_EQ(grants_besides_ring(), 0u) << "data and indirect pages all revoked";
     EXPECT_EQ(frames_in_use(), disk_->ring_pages());
+}
+
+TEST_F(BlkfrontDisk, OutOfGrantRefsAnIoWaitsForResponsesOrFailsWhenNoneCanCome) {
+    connect(kMaxIndirectSegments);
+    grant_limit = disk_->ring_pages() + kMaxIoPages + 1 + 10;  // one I/O and a bit
+    auto data = pattern(kMaxIoBytes, 8);
+    Io a, b;
+    a.op = b.op = Op::write;
+    a.buffer = b.buffer = data.data();
+    a.length = b.length = kMaxIoBytes;
+    b.sector = 1024;
+    ASSERT_EQ(disk_->submit(a), Error::none);
+    ASSERT_EQ(disk_->submit(b), Error::none);
+    backend_.take();
+    EXPECT_EQ(backend_.held.size(), 1u) << "the second waits for refs";
+    EXPECT_FALSE(b.done.is_complete());
+    backend_.serve_all(*disk_);
+    ASSERT_TRUE(a.done.is_complete());
+    ASSERT_TRUE(b.done.is_complete());
+    EXPECT_EQ(a.result, Error::none);
+    EXPECT_EQ(b.result, Error::none);
+    EXPECT_EQ(memcmp(&backend_.disk[1024 * 512], data.data(), kMaxIoBytes), 0);
+    // Too few refs for even one request, nothing on the ring: it fails.
+    grant_limit = disk_->ring_pages() + 5;
+    Io c;
+    c.op = Op::write;
+    c.buffer = data.data();
+    c.length = kMaxIoBytes;
+    ASSERT_EQ(disk_->submit(c), Error::none);
+    ASSERT_TRUE(c.done.is_complete());
+    EXPECT_EQ(c.result, Error::out_of_memory);
+    EXPECT_TRUE(logged("cannot post a write (out of memory)"));
+    EXPECT_EQ(grants_besides_ring(), 0u);
+    EXPECT_FALSE(disk_->is_broken());
 }
 
 struct FakeBus final : Bus {
