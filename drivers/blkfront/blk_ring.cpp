@@ -1,6 +1,7 @@
 #include "drivers/blkfront/blk_ring.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,14 @@
 #include "base/log.h"
 
 namespace torpor::blkfront {
+
+// The x86-64 layout blkback reads (Linux's packed blkif_request_indirect pads
+// to the same offsets): id at 8, sector at 16, handle at 24, grefs from 28.
+static_assert(offsetof(blkif_request_indirect_t, id) == 8);
+static_assert(offsetof(blkif_request_indirect_t, sector_number) == 16);
+static_assert(offsetof(blkif_request_indirect_t, handle) == 24);
+static_assert(offsetof(blkif_request_indirect_t, indirect_grefs) == 28);
+static_assert(sizeof(blkif_request_indirect_t) <= sizeof(blkif_request_t));
 
 bool request_is_well_formed(const Request& r) {
     if (r.indirect)
