@@ -73,6 +73,7 @@ NET_TIMELINE_OP = "migrate-live"
 BLK_GUESTS = ["torpor", "torpor-ring0", "linux"]
 BLK_METRICS = [  # key, label, unit
     ("blk_write_mib_s", "disk: sequential write, 4 MiB at a time", "MiB/s"),
+    ("blk_write_kib_per_req", "disk: average write request (blkback's wr_sect / wr_req)", "KiB"),
     ("blk_read_iops", "disk: 4 KiB random reads, one at a time", "IO/s"),
     ("blk_stall_migrate_live_ms", "disk: longest I/O stall, migrate --live", "ms"),
     ("blk_ring_order", "disk: ring-page-order used", ""),
@@ -180,6 +181,11 @@ def blk_rows(samples: list, ops: list) -> dict:
         ms = series[i1][0] - series[i0][0]
         if ms >= BLK_MIN_WINDOW_MS:
             rows["blk_write_mib_s"] = (wr[i1] - wr[i0]) * 512 / 2**20 / (ms / 1000)
+            # How large the guest's requests were (44 KiB for plain 11-page
+            # ones; indirect descriptors make them larger).
+            reqs = series[i1][1][1] - series[i0][1][1]
+            if reqs > 0:
+                rows["blk_write_kib_per_req"] = (wr[i1] - wr[i0]) * 512 / 1024 / reqs
         rd = [c[0] for _, c in series]
         j0 = next((j for j in range(i1 + 1, len(rd)) if rd[j] != rd[j - 1]), None)
         if j0 is not None:
