@@ -5,14 +5,15 @@
 # netdev between the QEMUs, a virtio-net NIC bridged into each dom0's xenbr0):
 # host A (10.77.0.1) runs scenarios/torpor-two-hosts-a.sh, host B (10.77.0.11)
 # torpor-two-hosts-b.sh; together they move a torpor guest A -> B -> A N times
-# (--rounds, default 1). The host named by --first (default b) boots --delay s
-# (default 30) before the other, so that the two Xens' system times differ: B
-# first means the guest, born on A, arrives on a host whose Xen has been up
-# longer (its clock offset turns negative; A first: positive). Each QEMU is
-# run.sh's (hard limit
-# --timeout, default 900 s, for the whole run). Results: OUTDIR is host A's
-# run.sh result dir, OUTDIR/host-b host B's; both scenarios are named
-# torpor-two-hosts there (OUTDIR/torpor-two-hosts, OUTDIR/host-b/torpor-two-hosts);
+# (--rounds, default 1); the guest's disk is one raw image both QEMUs have as
+# a virtio disk (a shared LUN, /dev/vdb in each dom0). The host named by
+# --first (default b) boots --delay s (default 30) before the other, so that
+# the two Xens' system times differ: B first means the guest, born on A,
+# arrives on a host whose Xen has been up longer (its clock offset turns
+# negative; A first: positive). Each QEMU is run.sh's (hard limit --timeout,
+# default 900 s, for the whole run). Results: OUTDIR is host A's run.sh result
+# dir, OUTDIR/host-b host B's; both scenarios are named torpor-two-hosts there
+# (OUTDIR/torpor-two-hosts, OUTDIR/host-b/torpor-two-hosts);
 # each host's progress in OUTDIR/host-a.log, host-b.log.
 # Run it under `flock /tmp/torpor-qemu.lock` (one lock for both QEMUs).
 # Exits 0 when both QEMUs ran to the end and returned results (the verdict is
@@ -51,6 +52,10 @@ for h in a b; do  # one scenario name on both hosts: their result dirs look alik
     --file "$here/scenarios/torpor-two-hosts-common.sh=scenarios/torpor-two-hosts-common.sh" \
     --scenario-timeout $((timeout - delay - 90)) > /dev/null
 done
+# The LUN both hosts share (run.sh --shared-disk: each dom0's /dev/vdb), the
+# guest's xvda on both: its disk follows it. Zeros: the checker reads the
+# guest's records back from it (host A keeps them after the shutdown).
+truncate -s 64M "$work/shared.img"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 pids=()
@@ -65,7 +70,7 @@ host() {  # host NAME TIMEOUT OUT RUN_SH_ARGS...: run.sh for one host, in the ba
   local name=$1 limit=$2 dir=$3
   shift 3
   setsid bash "$here/run.sh" --payload "$work/payload-$name" --out "$dir" \
-    --timeout "$limit" --mem "$mem" --smp "$smp" "$@" \
+    --timeout "$limit" --mem "$mem" --smp "$smp" --shared-disk "$work/shared.img" "$@" \
     > >(sed -u "s/^/$name: /" | tee "$work/host-$name.log" >&2) 2>&1 &
   pids+=($!)
 }

@@ -5,10 +5,13 @@
 # dom0's client keeps one TCP stream through its echo port and arp_watch logs
 # its ARPs on xenbr0 (which the L2 to host B joins); ROUNDS times: `xl migrate
 # --live` to B's receiver (nc on port 8002 running `xl migrate-receive`), then
-# wait for B to send it back; ping and HTTP after; `xl shutdown`.
+# wait for B to send it back; ping and HTTP after; `xl shutdown`. Its disk,
+# xvda, is the LUN both hosts share: the demo's record writer keeps writing on
+# both; after the shutdown the written records are kept for the checker.
 # Record: hops.tsv (dom0's wall clock around each hop and each receive).
 . /payload/scenarios/torpor-two-hosts-common.sh
 
+step shared-disk 10 shared_disk || exit 1
 receiver_start
 trap 'on_exit $NET_HOST_B_IP' EXIT
 cat > /tmp/$NAME.cfg <<CFG
@@ -19,6 +22,7 @@ memory = 64
 vcpus = 4
 on_crash = "preserve"
 extra = "demo=quiet"
+disk = [ "$DISK_SPEC" ]
 CFG
 vif_line $GUEST_MAC $GUEST_IP >> /tmp/$NAME.cfg
 
@@ -47,3 +51,5 @@ step ping-after 30 net_ping $GUEST_IP
 step http-after 30 net_http_get $GUEST_IP /
 net_client_stop
 step shutdown 60 xl shutdown -w $NAME
+# The records the guest wrote on both hosts, read back here (blk_image.py).
+step disk-copy 60 keep_disk_prefix $NAME $SHARED_DISK

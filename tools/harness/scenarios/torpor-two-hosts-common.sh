@@ -7,6 +7,16 @@ GUEST_MAC=00:16:3e:77:00:09
 GUEST_IP=$NET_PREFIX.9
 MIGRATE_PORT=8002
 
+# The guest's disk: the LUN both hosts share (run.sh --shared-disk: /dev/vdb,
+# serial torpor-shared), so the disk follows the guest; on both hosts the same
+# path and hotplug script. shared_disk fails with one line when it is missing.
+SHARED_DISK=/dev/vdb
+shared_disk() {
+  [ -b $SHARED_DISK ] && [ "$(cat /sys/block/vdb/serial 2>/dev/null)" = torpor-shared ] \
+    || { echo "no shared disk: $SHARED_DISK is not the LUN torpor-shared"; return 1; }
+  phy_device_disk $SHARED_DISK
+}
+
 # This dom0's network, for the record (the L2 to the other host is eth0 in the bridge).
 { ip addr; brctl show; } > "$RESULTS/net-state.txt" 2>&1
 
