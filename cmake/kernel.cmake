@@ -133,7 +133,9 @@ set(kernel_sources
   kernel/time/timers.cpp
   drivers/blkfront/blk_ring.cpp
   drivers/blkfront/disk.cpp
+  drivers/blkfront/disk_requests.cpp
   drivers/blkfront/disk_geometry.cpp
+  drivers/blkfront/indirect_segments.cpp
   drivers/console/pv_console.cpp
   drivers/netfront/addresses.cpp
   drivers/netfront/netfront.cpp

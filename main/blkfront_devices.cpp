@@ -111,6 +111,9 @@ public:
         auto info = keys.read_backend("info");
         auto flush = keys.read_backend("feature-flush-cache");
         auto barrier = keys.read_backend("feature-barrier");
+        // Re-read at every connect: after a migration it may be another
+        // backend offering more, less or nothing (then plain requests).
+        auto indirect = keys.read_backend("feature-max-indirect-segments");
         auto text = [](ErrorOr<String>& v) { return v.is_error() ? nullptr : v.value().c_str(); };
         auto g = blkfront::parse_geometry(text(sectors), text(sector_size), text(info),
                                           text(flush), text(barrier));
@@ -122,7 +125,13 @@ public:
                  text(info) ? text(info) : "(missing)");
             return g.error();
         }
-        return disk_.connect(g.value());
+        auto segments = blkfront::choose_indirect_segments(text(indirect), indirect_limit());
+        if (segments.is_error()) {
+            klog("blkfront: %s: the backend's feature-max-indirect-segments \"%s\" is not a "
+                 "number", disk_.name(), text(indirect));
+            return segments.error();
+        }
+        return disk_.connect(g.value(), segments.value());
     }
     void closing() override { disk_.closing(); }
     void disconnect() override { disk_.disconnect(); }
@@ -154,6 +163,19 @@ private:
         auto v = boot_options::find(boot_options::command_line(), "blkring");
         if (!v.found || v.length != 1 || v.text[0] < '0' || v.text[0] > '9') return blkfront::kMaxRingOrder;
         return uint32_t(v.text[0] - '0');
+    }
+
+    // blkindirect=N caps the segments of an indirect request (0: off, plain
+    // 11-segment requests whatever the backend offers); default: ours.
+    static uint32_t indirect_limit() {
+        auto v = boot_options::find(boot_options::command_line(), "blkindirect");
+        if (!v.found || v.length == 0 || v.length > 3) return blkfront::kMaxIndirectSegments;
+        uint32_t n = 0;
+        for (size_t i = 0; i < v.length; ++i) {
+            if (v.text[i] < '0' || v.text[i] > '9') return blkfront::kMaxIndirectSegments;
+            n = n * 10 + uint32_t(v.text[i] - '0');
+        }
+        return n;
     }
 
     blkfront::Disk disk_;

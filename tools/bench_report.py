@@ -4,7 +4,10 @@ and bench_net.png.
 
 usage: bench_report.py RESULTDIR OUTDIR [--check]
 Guests: torpor (memory 256, balloon on), torpor-noballoon, linux (the Linux PV
-baseline, memory 256), torpor-16m (torpor at 16 MiB: what xl costs by itself).
+baseline, memory 256), torpor-16m (torpor at 16 MiB: what xl costs by itself),
+torpor-1g and linux-1g (memory 1024), torpor-1g-4v (memory 1024, 4 vCPUs: its
+suspend path). A guest the scenario skipped (not enough free memory in Xen:
+the 1024 MiB guests in bench-smoke's QEMU) has a skipped_need_mib row instead.
 RESULTDIR is the bench scenario's result directory (bench.tsv, console-*.log,
 and net-GUEST-REP/ for torpor and linux: the dom0 client's record of one TCP
 echo stream through migrate --live, save -c and save + restore, HTTP requests
@@ -30,7 +33,11 @@ from harness_net import check_client, read_windows  # noqa: E402
 from harness_results import (Checker, check_boot_self_tests, check_no_panic,  # noqa: E402
                              check_serial, read_text, read_tsv)
 
-GUESTS = ["torpor", "torpor-noballoon", "linux", "torpor-16m"]
+GUESTS = ["torpor", "torpor-noballoon", "linux", "torpor-16m", "torpor-1g", "linux-1g",
+          "torpor-1g-4v"]
+# Guests the scenario may skip when Xen lacks the memory (with a marker row).
+SKIPPABLE = {"torpor-1g", "linux-1g", "torpor-1g-4v"}
+TORPOR_GUESTS = [g for g in GUESTS if g.startswith("torpor")]
 METRICS = [  # key, label, unit
     ("boot_ms", "boot: xl create return -> ready line", "ms"),
     ("guest_boot_ms", "boot: guest entry -> ready (guest clock)", "ms"),
@@ -43,6 +50,10 @@ METRICS = [  # key, label, unit
     ("migrate_live_ms", "xl migrate --live, total", "ms"),
     ("downtime_ms", "migrate --live downtime (guest wall clock)", "ms"),
     ("min_memory_mib", "smallest memory= that boots and migrates", "MiB"),
+    ("used_before_save_mib", "used memory before xl save (xl list)", "MiB"),
+    ("used_before_migrate_mib", "used memory before migrate --live (xl list)", "MiB"),
+    ("guest_held_mib", "memory held, guest's last log line before suspend #1", "MiB"),
+    ("stream_mib", "migrate --live stream, bytes counted", "MiB"),
     ("stall_migrate_live_ms", "echo stream: longest wait, migrate --live", "ms"),
     ("stall_save_c_ms", "echo stream: longest wait, save -c", "ms"),
     ("stall_save_restore_ms", "echo stream: longest wait, save + restore", "ms"),
@@ -62,6 +73,7 @@ NET_TIMELINE_OP = "migrate-live"
 BLK_GUESTS = ["torpor", "torpor-ring0", "linux"]
 BLK_METRICS = [  # key, label, unit
     ("blk_write_mib_s", "disk: sequential write, 4 MiB at a time", "MiB/s"),
+    ("blk_write_kib_per_req", "disk: average write request (blkback's wr_sect / wr_req)", "KiB"),
     ("blk_read_iops", "disk: 4 KiB random reads, one at a time", "IO/s"),
     ("blk_stall_migrate_live_ms", "disk: longest I/O stall, migrate --live", "ms"),
     ("blk_ring_order", "disk: ring-page-order used", ""),
@@ -169,6 +181,11 @@ def blk_rows(samples: list, ops: list) -> dict:
         ms = series[i1][0] - series[i0][0]
         if ms >= BLK_MIN_WINDOW_MS:
             rows["blk_write_mib_s"] = (wr[i1] - wr[i0]) * 512 / 2**20 / (ms / 1000)
+            # How large the guest's requests were (44 KiB for plain 11-page
+            # ones; indirect descriptors make them larger).
+            reqs = series[i1][1][1] - series[i0][1][1]
+            if reqs > 0:
+                rows["blk_write_kib_per_req"] = (wr[i1] - wr[i0]) * 512 / 1024 / reqs
         rd = [c[0] for _, c in series]
         j0 = next((j for j in range(i1 + 1, len(rd)) if rd[j] != rd[j - 1]), None)
         if j0 is not None:
@@ -195,14 +212,25 @@ def collect_blk(d: pathlib.Path, guest: str, add) -> None:
         add(guest, "blk_ring_order", orders[0])
 
 
+def skipped(results: pathlib.Path) -> dict:
+    """guest -> MiB of free Xen memory it needed, for the guests the scenario skipped."""
+    rows = [r.split("\t") for r in read_text(results / "bench.tsv").splitlines()[1:]]
+    return {r[0]: int(r[3]) for r in rows if len(r) == 4 and r[2] == "skipped_need_mib"
+            and r[0] in GUESTS and r[3].isdigit()}
+
+
 def collect(results: pathlib.Path) -> dict:
     values = {g: {} for g in GUESTS + [g for g in BLK_GUESTS if g not in GUESTS]}
     add = lambda g, k, v: values[g].setdefault(k, []).append(float(v))
     rows = [r.split("\t") for r in read_text(results / "bench.tsv").splitlines()[1:]]
     per_rep = {}
     for guest, rep, metric, value in (r for r in rows if len(r) == 4 and r[0] in values):
+        if metric == "skipped_need_mib" or not value.strip():
+            continue
         if metric == "image_bytes":
             add(guest, "image_mib", int(value) / 2**20)
+        elif metric == "stream_bytes":
+            add(guest, "stream_mib", int(value) / 2**20)
         else:
             add(guest, metric, value)
         per_rep.setdefault((guest, rep), {})[metric] = float(value)
@@ -223,6 +251,12 @@ def collect(results: pathlib.Path) -> dict:
         # In each repetition suspend #2 is the live migration (#1 is save/restore).
         for ms in re.findall(r"app: resumed \(#2\) cancelled=0 downtime_ms=(\d+)", text):
             add(guest, "downtime_ms", ms)
+        # What the guest held when the first suspend (xl save) came: its last
+        # "holding N frames" line before it.
+        before = text.split(" suspend #1 path", 1)[0]
+        held = re.findall(r"holding (\d+) frames", before)
+        if held and " suspend #1 path" in text:
+            add(guest, "guest_held_mib", int(held[-1]) / 256)
     for guest, _, d in net_dirs(results):
         collect_net(d, guest, add)
     for guest, _, d in blk_dirs(results):
@@ -235,16 +269,22 @@ def medians(values: dict) -> dict:
             for g, m in values.items()}
 
 
-def table(med: dict) -> str:
+def table(med: dict, skip: dict) -> str:
     fmt = lambda x: "-" if x is None else (f"{x:.1f}" if x < 100 else f"{x:.0f}")
     get = lambda g, k: med[g].get(k, {}).get("median")
-    lines = ["| figure | torpor | torpor, no balloon | Linux PV | torpor/Linux | torpor, 16 MiB |",
-             "|---|---|---|---|---|---|"]
+    cell = lambda g, k: "skipped" if g in skip else fmt(get(g, k))
+    ratio = lambda a, b: f"{a / b:.3f}" if a is not None and b else "-"
+    lines = ["| figure | torpor 256 | torpor 256, no balloon | Linux 256 | torpor/Linux 256 "
+             "| torpor 1024 | Linux 1024 | torpor/Linux 1024 | torpor 16 | torpor 1024/16 "
+             "| torpor 1024, 4 vCPUs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, label, unit in METRICS:
-        t, nb, l = get("torpor", key), get("torpor-noballoon", key), get("linux", key)
-        small = get("torpor-16m", key)
-        ratio = f"{t / l:.3f}" if t is not None and l else "-"
-        lines.append(f"| {label} ({unit}) | {fmt(t)} | {fmt(nb)} | {fmt(l)} | {ratio} | {fmt(small)} |")
+        big, small = get("torpor-1g", key), get("torpor-16m", key)
+        lines.append(f"| {label} ({unit}) | {cell('torpor', key)} | {cell('torpor-noballoon', key)} "
+                     f"| {cell('linux', key)} | {ratio(get('torpor', key), get('linux', key))} "
+                     f"| {cell('torpor-1g', key)} | {cell('linux-1g', key)} "
+                     f"| {ratio(big, get('linux-1g', key))} | {cell('torpor-16m', key)} "
+                     f"| {ratio(big, small)} | {cell('torpor-1g-4v', key)} |")
     return "\n".join(lines)
 
 
@@ -260,6 +300,39 @@ def blk_table(med: dict) -> str:
     return "\n".join(lines)
 
 
+def targets(med: dict, skip: dict) -> list:
+    """Issue 13's targets: (what, figure, target, met or None when not measured)."""
+    get = lambda g, k: med[g].get(k, {}).get("median")
+    found = []
+    t, l = get("torpor", "migrate_live_ms"), get("linux", "migrate_live_ms")
+    found.append(("migrate --live total at 256 MiB, Linux/torpor",
+                  f"{l / t:.2f}x ({t:.0f} vs {l:.0f} ms)" if t and l else "not measured",
+                  ">= 3x", (l / t >= 3) if t and l else None))
+    for key, what in (("save_ms", "xl save"), ("restore_ms", "xl restore"),
+                      ("migrate_live_ms", "migrate --live total")):
+        big, small = get("torpor-1g", key), get("torpor-16m", key)
+        found.append((f"{what}, torpor 1024 MiB / 16 MiB",
+                      f"{big / small:.2f}x ({big:.0f} vs {small:.0f} ms)" if big and small
+                      else "skipped" if "torpor-1g" in skip else "not measured",
+                      "<= 1.3x", (big / small <= 1.3) if big and small else None))
+    for g in ("torpor-1g", "torpor"):
+        label = "1024" if g == "torpor-1g" else "256"
+        for key, used_key, what in (("stream_mib", "used_before_migrate_mib", "migrate --live stream"),
+                                    ("image_mib", "used_before_save_mib", "save image")):
+            size, used = get(g, key), get(g, used_key)
+            found.append((f"{what}, torpor {label} MiB, against used memory + 4 MiB",
+                          f"{size:.1f} MiB, used {used:.0f} MiB" if size is not None and used is not None
+                          else "skipped" if g in skip else "not measured",
+                          "<= used + 4 MiB",
+                          (size <= used + 4) if size is not None and used is not None else None))
+    path = get("torpor-1g-4v", "suspend_path_ms")
+    found.append(("suspend path, torpor 1024 MiB, 4 vCPUs (guest)",
+                  f"{path:.1f} ms" if path is not None else
+                  "skipped" if "torpor-1g-4v" in skip else "not measured",
+                  "<= 10 ms", (path <= 10) if path is not None else None))
+    return found
+
+
 def chart(med: dict, out: pathlib.Path) -> bool:
     if not shutil.which("gnuplot"):
         print("bench: gnuplot missing, no chart", file=sys.stderr)
@@ -270,16 +343,21 @@ def chart(med: dict, out: pathlib.Path) -> bool:
         for k in keys:
             row = [med[g].get(k, {}).get("median", 0) for g in GUESTS]
             f.write(f'"{k}" ' + " ".join(f"{v:.1f}" for v in row) + "\n")
-    script = f"""set terminal png size 900,500 noenhanced
+    titles = {"torpor": "torpor 256", "torpor-noballoon": "torpor 256, no balloon",
+              "linux": "Linux 256", "torpor-16m": "torpor 16", "torpor-1g": "torpor 1024",
+              "linux-1g": "Linux 1024", "torpor-1g-4v": "torpor 1024, 4 vCPUs"}
+    plots = ", ".join(f"'{data if i == 0 else ''}' using {i + 2}{':xtic(1)' if i == 0 else ''} "
+                      f"title '{titles[g]}'" for i, g in enumerate(GUESTS))
+    script = f"""set terminal png size 1100,500 noenhanced
 set output '{out / "bench.png"}'
-set title 'torpor vs Linux PV (medians, ms; QEMU TCG, Xen 4.17)'
+set title 'torpor vs Linux PV at memory = 256 and 1024, 2 vCPUs (medians, ms; QEMU TCG, Xen 4.17)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set logscale y
 set ylabel 'ms (log)'
 set key below horizontal
-plot '{data}' using 2:xtic(1) title 'torpor', '' using 3 title 'torpor, no balloon', '' using 4 title 'Linux PV', '' using 5 title 'torpor, 16 MiB'
+plot {plots}
 """
     done = subprocess.run(["gnuplot"], input=script, text=True)
     return done.returncode == 0 and (out / "bench.png").exists()
@@ -356,9 +434,19 @@ def main() -> int:
     check = "--check" in sys.argv
     out.mkdir(parents=True, exist_ok=True)
     med = medians(collect(results))
-    (out / "bench.json").write_text(json.dumps(med, indent=2, sort_keys=True) + "\n")
-    print(table(med))
+    skip = skipped(results)
+    goals = targets(med, skip)
+    (out / "bench.json").write_text(json.dumps(
+        {**med, "skipped_need_mib": skip,
+         "targets": [{"what": w, "figure": f, "target": t, "met": m} for w, f, t, m in goals]},
+        indent=2, sort_keys=True) + "\n")
+    print(table(med, skip))
     print(blk_table(med))
+    for g, need in sorted(skip.items()):
+        print(f"skipped: {g} (needs {need} MiB free in Xen; this QEMU has less)")
+    for what, figure, target, met in goals:
+        verdict = "not measured" if met is None else "met" if met else "NOT met"
+        print(f"target: {what}: {figure} (target {target}): {verdict}")
     png = chart(med, out)
     net_png = net_chart(results, med, out)
     t, l = med["torpor"], med["linux"]
@@ -387,7 +475,7 @@ def main() -> int:
             print(f"network part, {g}: {took / 1000:.0f} s of the run (median per repetition)")
     if not check:
         return 0
-    return Checker(results.name).run(lambda c: check_run(c, results, med, png and net_png))
+    return Checker(results.name).run(lambda c: check_run(c, results, med, skip, png and net_png))
 
 
 class Prefixed:
@@ -400,12 +488,20 @@ class Prefixed:
         return self.c.check(ok, f"{self.prefix}: {what}")
 
 
-def check_run(c: Checker, results: pathlib.Path, med: dict, png: bool) -> None:
+def check_run(c: Checker, results: pathlib.Path, med: dict, skip: dict, png: bool) -> None:
     c.check_scenario_ran(results)
-    missing = [f"{g}:{k}" for g in GUESTS for k in ("boot_ms", "save_ms", "image_mib", "restore_ms",
-                                                     "migrate_live_ms") if k not in med[g]]
-    missing += [f"torpor:{k}" for k in ("guest_boot_ms", "suspend_path_ms", "resume_path_ms",
-                                        "downtime_ms") if k not in med["torpor"]]
+    c.check(not set(skip) - SKIPPABLE, f"only the 1024 MiB guests may be skipped; skipped: "
+            f"{', '.join(sorted(skip)) or 'none'}")
+    ran = [g for g in GUESTS if g not in skip or g not in SKIPPABLE]
+    missing = [f"{g}:{k}" for g in ran for k in ("boot_ms", "save_ms", "image_mib", "restore_ms",
+                                                  "migrate_live_ms") if k not in med[g]]
+    missing += [f"{g}:{k}" for g in ran if g in TORPOR_GUESTS
+                for k in ("guest_boot_ms", "suspend_path_ms", "resume_path_ms", "downtime_ms",
+                          "used_before_save_mib", "used_before_migrate_mib", "stream_mib")
+                if k not in med[g]]
+    # balloon=off logs no "holding N frames" line.
+    missing += [f"{g}:guest_held_mib" for g in ran if g in TORPOR_GUESTS and g != "torpor-noballoon"
+                and "guest_held_mib" not in med[g]]
     net_rows = ["http_rps"] + [f"stall_{op.replace('-', '_')}_ms" for op in NET_OPS]
     missing += [f"{g}:{k}" for g in NET_GUESTS for k in net_rows if k not in med[g]]
     missing += [f"torpor:net_downtime_{op.replace('-', '_')}_ms" for op in NET_OPS
@@ -446,10 +542,10 @@ def check_run(c: Checker, results: pathlib.Path, med: dict, png: bool) -> None:
     c.check(order0 == 0 and order is not None and order > 0,
             f"ring-page-order: torpor {order}, torpor with blkring=0 {order0} (want > 0 and 0)")
     logs = sorted(results.glob("console-*.log"))
-    without = [g for g in GUESTS if not any(guest_of(p) == g for p in logs)]
+    without = [g for g in ran if not any(guest_of(p) == g for p in logs)]
     c.check(logs and not without, f"{len(logs)} guest console logs, none missing for "
             f"{without or 'any guest'}")
-    torpor = "".join(read_text(p) for p in logs if guest_of(p) != "linux")
+    torpor = "".join(read_text(p) for p in logs if not guest_of(p).startswith("linux"))
     torpor += "".join(read_text(d / "console.log") for g, _, d in runs + blk if g != "linux")
     check_boot_self_tests(c, torpor)
     failed = re.search(r"suspend #\d+: step \S+ failed: .*", torpor)

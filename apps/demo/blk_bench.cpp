@@ -60,8 +60,9 @@ void bench(void* arg) {
         printf("blkbench: xvda must be writable, >= 32 MiB, sectors <= 4 KiB; off\n");
         return;
     }
-    printf("blkbench: xvda %" PRIu64 " MiB, ring-page-order %u (%u slots); writing for %" PRIu64
-           " ms\n", g.bytes() >> 20, disk.ring_order(), disk.ring_slots(), kWritePhaseNs / kMs);
+    printf("blkbench: xvda %" PRIu64 " MiB, ring-page-order %u (%u slots), %u segments a "
+           "request; writing for %" PRIu64 " ms\n", g.bytes() >> 20, disk.ring_order(),
+           disk.ring_slots(), disk.max_request_pages(), kWritePhaseNs / kMs);
     auto* ios = new Io[kIosPerChunk];
     auto* data = new uint8_t[blkfront::kMaxIoBytes];
     for (uint32_t i = 0; i < blkfront::kMaxIoBytes; ++i) data[i] = uint8_t(i * 7 + 1);

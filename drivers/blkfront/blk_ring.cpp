@@ -1,6 +1,7 @@
 #include "drivers/blkfront/blk_ring.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +10,18 @@
 
 namespace torpor::blkfront {
 
+// The x86-64 layout blkback reads (Linux's packed blkif_request_indirect pads
+// to the same offsets): id at 8, sector at 16, handle at 24, grefs from 28.
+static_assert(offsetof(blkif_request_indirect_t, id) == 8);
+static_assert(offsetof(blkif_request_indirect_t, sector_number) == 16);
+static_assert(offsetof(blkif_request_indirect_t, handle) == 24);
+static_assert(offsetof(blkif_request_indirect_t, indirect_grefs) == 28);
+static_assert(sizeof(blkif_request_indirect_t) <= sizeof(blkif_request_t));
+
 bool request_is_well_formed(const Request& r) {
+    if (r.indirect)
+        return (r.operation == BLKIF_OP_READ || r.operation == BLKIF_OP_WRITE) &&
+               r.nr_segments >= 1 && r.nr_segments <= kMaxIndirectSegments;
     unsigned min_segments = 1;
     switch (r.operation) {
         case BLKIF_OP_READ:
@@ -80,9 +92,24 @@ Error Ring::post(const Request& request) {
     uint16_t id = take_id();
     posted_[id] = request;
     posted_at_[id] = req_prod_pvt_;
+    if (request.indirect) {
+        // blkif.h, BLKIF_OP_INDIRECT: the slot holds a blkif_request_indirect.
+        auto& req = reinterpret_cast<volatile blkif_request_indirect_t&>(
+            sring_->ring[req_prod_pvt_ & (size_ - 1)].req);
+        req.operation = BLKIF_OP_INDIRECT;
+        req.indirect_op = request.operation;
+        req.nr_segments = request.nr_segments;
+        req.id = id;
+        req.sector_number = request.sector;
+        req.handle = request.handle;
+        for (uint32_t i = 0; i < indirect_pages_for(request.nr_segments); ++i)
+            req.indirect_grefs[i] = request.indirect_grefs[i];
+        ++req_prod_pvt_;
+        return Error::none;
+    }
     volatile blkif_request_t& req = sring_->ring[req_prod_pvt_ & (size_ - 1)].req;
     req.operation = request.operation;
-    req.nr_segments = request.nr_segments;
+    req.nr_segments = uint8_t(request.nr_segments);
     req.handle = request.handle;
     req.id = id;
     req.sector_number = request.sector;
@@ -136,9 +163,16 @@ bool Ring::accept(uint64_t id, uint8_t operation, int16_t status, uint32_t index
                     (unsigned long long)id);
         return false;
     }
-    if (operation != posted_[id].operation) {
-        mark_broken("response %u for id %llu has operation %u, but the request was %u", index,
-                    (unsigned long long)id, unsigned(operation), unsigned(posted_[id].operation));
+    // blkif.h says a response's operation is "copied from request", which
+    // for an indirect one is BLKIF_OP_INDIRECT; Linux blkback answers with the
+    // indirect_op instead (dispatch_rw_block_io: pending_req->operation =
+    // req_operation, the indirect_op for BLKIF_OP_INDIRECT, and make_response
+    // echoes that). Both are accepted, nothing else.
+    bool indirect_echo = posted_[id].indirect && operation == BLKIF_OP_INDIRECT;
+    if (operation != posted_[id].operation && !indirect_echo) {
+        mark_broken("response %u for id %llu has operation %u, but the request was %u%s", index,
+                    (unsigned long long)id, unsigned(operation), unsigned(posted_[id].operation),
+                    posted_[id].indirect ? " (indirect)" : "");
         return false;
     }
     if (status != BLKIF_RSP_OKAY && status != BLKIF_RSP_ERROR && status != BLKIF_RSP_EOPNOTSUPP) {

@@ -2,13 +2,15 @@
 // side, as pure logic over the shared pages (one, or 2^order with
 // max-ring-page-order: ring_pages_for_order / ring_size_for_pages): posting read, write and flush
 // requests (direct segments: up to BLKIF_MAX_SEGMENTS_PER_REQUEST granted
-// pages each) and consuming the backend's responses, every field checked
-// before use:
+// pages each; or BLKIF_OP_INDIRECT: up to kMaxIndirectSegments, listed in an
+// indirect page the driver fills with write_indirect_segments, indirect.h) and
+// consuming the backend's responses, every field checked before use:
 //   * the response producer never runs ahead of what was posted,
 //   * each response's id is in range and names an outstanding request that
 //     was pushed (so nothing completes twice, and a response with no request,
 //     or to one the backend could not have taken yet, is caught),
-//   * its operation is the one the request had,
+//   * its operation is the one the request had (for an indirect request
+//     either its indirect_op or BLKIF_OP_INDIRECT, see accept()),
 //   * its status is one blkif defines (OKAY, ERROR, EOPNOTSUPP).
 // Each response is read from the shared page exactly once. The first violation
 // marks the ring broken with one log line; a broken ring posts and consumes
@@ -49,6 +51,17 @@ inline constexpr uint32_t kMaxRingSize = ring_size_for_pages(kMaxRingPages);
 static_assert(ring_size_for_pages(1) == kRingSize);
 static_assert(kMaxRingSize == 512);
 inline constexpr uint32_t kMaxSegments = BLKIF_MAX_SEGMENTS_PER_REQUEST;
+// Our budget for BLKIF_OP_INDIRECT: at most 64 segments (256 KiB) a request,
+// listed in one indirect page (a page holds 512 blkif_request_segments; blkif.h
+// allows up to BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST = 8 of them). Whatever the
+// backend offers in feature-max-indirect-segments is capped at this.
+inline constexpr uint32_t kMaxIndirectSegments = 64;
+inline constexpr uint32_t kSegmentsPerIndirectPage =
+    kPageSize / sizeof(blkif_request_segment);
+inline constexpr uint32_t kMaxIndirectPages =
+    (kMaxIndirectSegments + kSegmentsPerIndirectPage - 1) / kSegmentsPerIndirectPage;
+static_assert(kMaxIndirectPages == 1 && kMaxIndirectPages <= BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
+static_assert(kMaxIndirectSegments > kMaxSegments);
 
 struct Segment {
     grant_ref_t gref;    // the data page, granted to the backend
@@ -57,23 +70,37 @@ struct Segment {
 };
 
 struct Request {
-    uint8_t operation;  // BLKIF_OP_READ, _WRITE, _FLUSH_DISKCACHE or _WRITE_BARRIER
-    uint8_t nr_segments;
+    // BLKIF_OP_READ, _WRITE, _FLUSH_DISKCACHE or _WRITE_BARRIER; for an
+    // indirect request the indirect_op (READ or WRITE).
+    uint8_t operation;
+    // Posted as BLKIF_OP_INDIRECT (blkif_request_indirect): the nr_segments
+    // segments are in the indirect pages, not in `segments`.
+    bool indirect;
+    uint16_t nr_segments;
     blkif_vdev_t handle;
     uint64_t sector;  // in 512-byte units
-    Segment segments[kMaxSegments];
+    Segment segments[kMaxSegments];  // direct requests only
+    grant_ref_t indirect_grefs[kMaxIndirectPages];  // indirect only: the pages listing the segments
     uint64_t cookie;  // the driver's handle for the request, handed back on completion
+    uint32_t tag;     // the driver's too (which part of its I/O this is), handed back
 };
 
 struct Response {
     uint64_t cookie;
+    uint32_t tag;
     int16_t status;  // BLKIF_RSP_OKAY, _ERROR or _EOPNOTSUPP
 };
 
 // Whether `r` is one the ring will post: a known operation, a segment count
 // that fits it (reads and writes 1..11, a flush 0..11, a barrier 1..11: a
-// barrier write carries data), every segment within its page.
+// barrier write carries data), every segment within its page; an indirect one
+// is a read or write of 1..kMaxIndirectSegments segments (those are checked
+// by write_indirect_segments, which writes them).
 bool request_is_well_formed(const Request& r);
+// How many indirect pages an indirect request of `segments` segments names.
+constexpr uint32_t indirect_pages_for(uint32_t segments) {
+    return (segments + kSegmentsPerIndirectPage - 1) / kSegmentsPerIndirectPage;
+}
 
 class Ring {
 public:
@@ -159,8 +186,9 @@ unsigned Ring::consume(Done done, unsigned budget) {
             --ready;
             ++handled;
             uint64_t cookie = posted_[id].cookie;
+            uint32_t tag = posted_[id].tag;
             release_id(uint16_t(id));
-            done(Response{cookie, status});
+            done(Response{cookie, tag, status});
         }
         if (handled >= budget) return handled;
         rearm();

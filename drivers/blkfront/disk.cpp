@@ -31,16 +31,6 @@ struct IoLock {
     Mutex& m_;
 };
 
-uint8_t blkif_operation(Op op) {
-    switch (op) {
-        case Op::read: return BLKIF_OP_READ;
-        case Op::write: return BLKIF_OP_WRITE;
-        case Op::flush: return BLKIF_OP_FLUSH_DISKCACHE;
-    }
-    return BLKIF_OP_READ;
-}
-
-const char* op_name(Op op) { return op == Op::read ? "read" : op == Op::write ? "write" : "flush"; }
 
 }  // namespace
 
@@ -117,7 +107,7 @@ bool Disk::revoke_ring() {
     return all;
 }
 
-Error Disk::connect(const DiskGeometry& g) {
+Error Disk::connect(const DiskGeometry& g, uint32_t indirect_segments) {
     IoLock lock(io_lock_);
     if (broken_) return Error::protocol_error;
     if (has_geometry_ && (g.sectors != geometry_.sectors || g.sector_size != geometry_.sector_size))
@@ -126,12 +116,16 @@ Error Disk::connect(const DiskGeometry& g) {
              (unsigned long long)geometry_.sectors, geometry_.sector_size);
     geometry_ = g;
     has_geometry_ = true;
+    VERIFY(indirect_segments == 0 || (indirect_segments > kMaxSegments &&
+                                      indirect_segments <= kMaxIndirectSegments));
+    indirect_segments_ = indirect_segments;
     ++connects_;
     klog("blkfront: %s: connected to backend domain %u (connect #%u): %llu sectors of %u bytes "
-         "(%llu MiB)%s, flush: %s, %u ring slots",
+         "(%llu MiB)%s, flush: %s, %u ring slots, indirect: %u segments a request%s",
          name_, unsigned(backend_id_), connects_, (unsigned long long)g.sectors, g.sector_size,
          (unsigned long long)(g.bytes() >> 20), g.read_only() ? ", read-only" : "",
-         g.flush_cache ? "flush-cache" : g.barrier ? "barrier" : "none", ring_.size());
+         g.flush_cache ? "flush-cache" : g.barrier ? "barrier" : "none", ring_.size(),
+         max_request_pages(), indirect_segments_ ? "" : " (off: plain requests)");
     if (reissue_batch_ > 0 || connects_ > 1) {
         unsigned queued = 0;
         for (Io* io = queue_head_; io; io = io->next) ++queued;
@@ -146,34 +140,61 @@ Error Disk::connect(const DiskGeometry& g) {
 }
 
 // The requests on `ring_` that have no response go back in front of the queue,
-// oldest first; their grants are dropped (revoked: after a resume into a new
-// domain the table is new and the entry empty, so this only frees the ref).
+// oldest first (an I/O by its oldest unanswered part); their grants are
+// dropped (revoked: after a resume into a new domain the table is new and the
+// entry empty, so this only frees the ref) and their pages marked unsent, to
+// be cut again for the next backend. The queue's head may have parts on the
+// ring too: it stays where it is (it was the last one started).
 void Disk::forget_rings() {
     IoLock lock(io_lock_);
     connected_ = false;
     ring_.detach();
     Io* first = nullptr;
     Io* last = nullptr;
-    unsigned count = 0;
     ring_.take_unanswered([&](const Request& r) {
         Io* io = reinterpret_cast<Io*>(r.cookie);
-        if (!ungrant_pages(io)) {
+        Part part = Part::of_tag(r.tag);
+        --io->parts_in_flight;
+        if (!end_part(io, part)) {
             // Only a backend that closed without unmapping gets here (in a new
             // domain the table is empty): that request cannot go again.
             klog("blkfront: %s: the backend closed with a %s's page still mapped; that request "
                  "fails", name_, op_name(io->op));
-            finish(io, Error::io_error);
-            return;
+            if (io->error == Error::none) io->error = Error::io_error;
         }
+        io->unsent |= part.pages_mask();
+        if (io->op == Op::flush) io->flush_unsent = true;
+        if (io->queued) return;  // the head, or already kept for an earlier part
+        io->queued = true;
+        io->started = false;
         io->next = nullptr;
         if (last)
             last->next = io;
         else
             first = io;
         last = io;
-        ++count;
     });
-    if (count) queue_front(first, last, count);
+    // Those that failed complete now; the rest go in front of the queue.
+    Io* keep_first = nullptr;
+    Io* keep_last = nullptr;
+    unsigned count = 0;
+    for (Io* io = first; io;) {
+        Io* next = io->next;
+        io->next = nullptr;
+        if (io->error != Error::none) {
+            io->queued = false;
+            finish(io, io->error);
+        } else {
+            if (keep_last)
+                keep_last->next = io;
+            else
+                keep_first = io;
+            keep_last = io;
+            ++count;
+        }
+        io = next;
+    }
+    if (count) queue_front(keep_first, keep_last, count);
     if (ring_granted_) (void)revoke_ring();
     ring_granted_ = false;
     event_ = EventHandle{};  // the binding went with the old domain: not unbound
@@ -218,43 +239,6 @@ void Disk::queue_front(Io* first, Io* last, unsigned count) {
     pending_reissue_ += count;
 }
 
-// ---- grants and bounce pages ---------------------------------------------------
-
-Error Disk::grant_pages(Io* io) {
-    bool readonly = io->op == Op::write;  // the backend only reads a write's data
-    for (uint8_t i = 0; i < io->nr_pages; ++i) {
-        auto ref = gt::grant_access(backend_id_, xen::p2m().mfn(io->pages[i]), readonly);
-        if (ref.is_error()) {
-            for (uint8_t j = 0; j < i; ++j) (void)gt::revoke_access(io->grefs[j]);
-            return ref.error();
-        }
-        io->grefs[i] = ref.value();
-    }
-    io->granted = true;
-    return Error::none;
-}
-
-bool Disk::ungrant_pages(Io* io) {
-    if (!io->granted) return true;
-    bool all = true;
-    for (uint8_t i = 0; i < io->nr_pages; ++i) {
-        Error e = gt::revoke_access(io->grefs[i]);
-        if (e == Error::busy) {
-            all = false;
-            io->lost = true;
-            io->pages[i] = 0;  // still the backend's: never freed, never read
-        }
-    }
-    io->granted = false;
-    return all;
-}
-
-void Disk::free_pages(Io* io) {
-    for (uint8_t i = 0; i < io->nr_pages; ++i)
-        if (io->pages[i]) (void)memory::free_frames(io->pages[i], 1);
-    io->nr_pages = 0;
-}
-
 // ---- submitting ----------------------------------------------------------------
 
 Error Disk::submit(Io& io) {
@@ -269,7 +253,15 @@ Error Disk::submit(Io& io) {
     io.result = Error::none;
     io.done.reset();
     io.next = nullptr;
-    io.granted = false;
+    io.granted = 0;
+    io.unsent = 0;
+    io.parts_in_flight = 0;
+    io.flush_unsent = io.op == Op::flush;
+    io.queued = false;
+    io.started = false;
+    io.error = Error::none;
+    io.indirect_granted = 0;
+    for (auto& pfn : io.indirect_pfns) pfn = 0;
     io.lost = false;
     io.abandoned = false;
     io.times_issued = 0;
@@ -288,6 +280,7 @@ Error Disk::submit(Io& io) {
                    static_cast<const uint8_t*>(io.buffer) + i * kPageSize, chunk);
         }
     }
+    io.unsent = all_pages_mask(io.nr_pages);
     IoLock lock(io_lock_);
     if (broken_) {
         free_pages(&io);
@@ -298,65 +291,76 @@ Error Disk::submit(Io& io) {
     else
         queue_head_ = &io;
     queue_tail_ = &io;
+    io.queued = true;
     pump();
     return Error::none;
 }
 
+void Disk::unqueue_head() {
+    Io* io = queue_head_;
+    queue_head_ = io->next;
+    if (!queue_head_) queue_tail_ = nullptr;
+    io->next = nullptr;
+    io->queued = false;
+}
+
+// Posts queued I/O in order, each cut into as many requests as it takes; an
+// I/O leaves the queue once every page is on the ring (the head may be half
+// posted when the ring fills up).
 void Disk::pump() {
     if (suspended_ || !connected_ || broken_) return;
     bool posted = false;
     while (queue_head_ && ring_.free_slots() > 0) {
         Io* io = queue_head_;
-        queue_head_ = io->next;
-        if (!queue_head_) queue_tail_ = nullptr;
-        io->next = nullptr;
-        bool reissue = pending_reissue_ > 0;
-        if (reissue) --pending_reissue_;
-        // Checked here: a request queued before the first connect had no geometry yet.
-        uint64_t end = io->sector + io->length / kSectorSize;
-        uint64_t capacity = geometry_.bytes() / kSectorSize;
-        if (io->op != Op::flush && (end > capacity || end < io->sector)) {
-            finish(io, Error::invalid_argument);
+        if (!io->started && io->error == Error::none) {
+            // Checked here: a request queued before the first connect had no geometry yet.
+            uint64_t end = io->sector + io->length / kSectorSize;
+            uint64_t capacity = geometry_.bytes() / kSectorSize;
+            if (io->op != Op::flush && (end > capacity || end < io->sector)) {
+                io->error = Error::invalid_argument;
+            } else if ((io->op == Op::write && geometry_.read_only()) ||
+                       (io->op == Op::flush && !geometry_.flush_cache)) {
+                // A backend with only feature-barrier: a barrier must ride on a
+                // write (it has segments), so an empty flush cannot be expressed.
+                io->error = Error::not_supported;
+            }
+        }
+        if (io->error != Error::none) {
+            // Nothing more of it goes; it completes with its last response.
+            unqueue_head();
+            if (io->parts_in_flight == 0) finish(io, io->error);
             continue;
         }
-        if ((io->op == Op::write && geometry_.read_only()) ||
-            (io->op == Op::flush && !geometry_.flush_cache)) {
-            // A backend with only feature-barrier: a barrier must ride on a
-            // write (it has segments), so an empty flush cannot be expressed.
-            finish(io, Error::not_supported);
+        if (!io->started) {
+            io->started = true;
+            if (pending_reissue_ > 0) --pending_reissue_;
+            ++io->times_issued;
+            if (io->times_issued > 1) ++reissued_total_;
+        }
+        if (Error e = post_part(io); e != Error::none) {
+            // Out of grant refs or frames while requests are on the ring: it
+            // waits at the head until their responses give some back. With
+            // nothing on the ring nothing would, so it fails.
+            if (e == Error::out_of_memory && ring_.outstanding() > 0) break;
+            klog("blkfront: %s: cannot post a %s (%s)", name_, op_name(io->op), error_name(e));
+            io->error = e;
             continue;
         }
-        if (Error e = grant_pages(io); e != Error::none) {
-            klog("blkfront: %s: cannot grant a %s's pages (%s)", name_, op_name(io->op), error_name(e));
-            finish(io, e);
-            continue;
-        }
-        Request r{};
-        r.operation = blkif_operation(io->op);
-        r.nr_segments = io->nr_pages;
-        r.handle = vdev_;
-        r.sector = io->op == Op::flush ? 0 : io->sector;
-        for (uint8_t i = 0; i < io->nr_pages; ++i) {
-            uint32_t bytes = io->length - i * kPageSize < kPageSize ? io->length - i * kPageSize : kPageSize;
-            r.segments[i] = Segment{io->grefs[i], 0, uint8_t(bytes / kSectorSize - 1)};
-        }
-        r.cookie = reinterpret_cast<uint64_t>(io);
-        if (Error e = ring_.post(r); e != Error::none) {
-            (void)ungrant_pages(io);
-            finish(io, e);
-            continue;
-        }
-        ++io->times_issued;
-        if (io->times_issued > 1) ++reissued_total_;
         posted = true;
+        if (io->unsent == 0 && !io->flush_unsent) unqueue_head();
     }
     if (posted && ring_.push()) (void)events::notify(event_);
 }
 
 // ---- completing ----------------------------------------------------------------
 
+// Completes `io`: every grant ended (they all are, unless it never reached the
+// ring whole), data copied out of a read, pages freed.
 void Disk::finish(Io* io, Error result) {
-    if (!ungrant_pages(io)) {
+    bool all = ungrant_pages(io, ~0ull);
+    for (uint8_t s = 0; s < kMaxIndirectParts; ++s)
+        if (!end_part(io, Part{0, 0, s})) all = false;
+    if (!all) {
         // "Reads never complete with data from a grant the backend still holds."
         if (!broken_)
             klog("blkfront: %s: the backend answered a %s but still maps its page; device "
@@ -388,16 +392,18 @@ void Disk::break_disk(const char* why) {
     // In flight: the backend may still write into those pages, so each is
     // freed only if its grant can be revoked (finish() checks).
     ring_.detach();
-    Io* kept[kMaxRingSize];
-    unsigned n = 0;
-    ring_.take_unanswered([&](const Request& r) { kept[n++] = reinterpret_cast<Io*>(r.cookie); });
-    for (unsigned i = 0; i < n; ++i) finish(kept[i], Error::io_error);
+    ring_.take_unanswered([&](const Request& r) {
+        Io* io = reinterpret_cast<Io*>(r.cookie);
+        --io->parts_in_flight;
+        (void)end_part(io, Part::of_tag(r.tag));  // one still mapped: io->lost, never read
+        io->error = Error::io_error;
+        if (!io->queued && io->parts_in_flight == 0) finish(io, Error::io_error);
+    });
     while (queue_head_) {
         Io* io = queue_head_;
-        queue_head_ = io->next;
-        finish(io, Error::io_error);
+        unqueue_head();
+        finish(io, Error::io_error);  // every part was taken off the ring above
     }
-    queue_tail_ = nullptr;
 }
 
 void Disk::process_responses() {
@@ -407,7 +413,7 @@ void Disk::process_responses() {
         Error result = c.status == BLKIF_RSP_OKAY        ? Error::none
                        : c.status == BLKIF_RSP_EOPNOTSUPP ? Error::not_supported
                                                           : Error::io_error;
-        finish(io, result);
+        part_done(io, Part::of_tag(c.tag), result);
     });
     if (ring_.is_broken() || broken_)
         break_disk(nullptr);  // the ring (or finish) said why, in one line
@@ -417,12 +423,16 @@ void Disk::process_responses() {
 
 void Disk::on_event(uint32_t, void* context) { static_cast<Disk*>(context)->kick_.signal(); }
 
+void Disk::handle_events() {
+    IoLock lock(io_lock_);
+    process_responses();
+}
+
 void Disk::completion_thread(void* context) {
     Disk* d = static_cast<Disk*>(context);
     for (;;) {
         (void)d->kick_.wait(clock::monotonic_ns() + kWorkerPollNs);
-        IoLock lock(d->io_lock_);
-        d->process_responses();
+        d->handle_events();
     }
 }
 

@@ -12,6 +12,15 @@
 // grant was revoked (a backend still holding it is a protocol violation: the
 // disk is broken and the page is never reused).
 //
+// An I/O of up to kMaxIoBytes goes to the ring as one or more requests
+// (io_parts.h): runs of at most what the backend takes in one request, 11
+// pages as plain requests or, when it offers feature-max-indirect-segments
+// (read at every connect, blkindirect=N lowers our limit, 0: off), up to that
+// many as BLKIF_OP_INDIRECT with an indirect page granted read-only. Each
+// response ends the grants of its own pages (and its indirect page); the I/O
+// completes once every page got one. After a resume into a new domain only
+// the pages without a response go again, cut for the new backend.
+//
 // Suspend does not drain. The driver's own hooks (kernel/device_hooks.h):
 //   suspend:             stop posting; everything in flight stays as it is.
 //   resume, cancelled:   post again; nothing is re-issued (same ring, same
@@ -41,6 +50,7 @@
 #include "base/error.h"
 #include "drivers/blkfront/blk_ring.h"
 #include "drivers/blkfront/disk_geometry.h"
+#include "drivers/blkfront/io_parts.h"
 #include "kernel/events/event_handle.h"
 #include "kernel/sync/completion.h"
 #include "kernel/sync/mutex.h"
@@ -48,9 +58,12 @@
 
 namespace torpor::blkfront {
 
-inline constexpr uint32_t kMaxIoBytes = kMaxSegments * kPageSize;  // 44 KiB
+inline constexpr uint32_t kMaxIoBytes = kMaxIoPages * kPageSize;  // 256 KiB
 
 enum class Op : uint8_t { read, write, flush };
+inline const char* op_name(Op op) {
+    return op == Op::read ? "read" : op == Op::write ? "write" : "flush";
+}
 
 // One request, owned by the caller from submit() until `done` completes (the
 // caller may free it as soon as done.wait() returned Error::none).
@@ -64,10 +77,20 @@ struct Io {
 
     // The driver's own, from submit() to completion.
     Io* next = nullptr;
-    unsigned long pages[kMaxSegments] = {};  // bounce frames (pfns)
-    grant_ref_t grefs[kMaxSegments] = {};
+    unsigned long pages[kMaxIoPages] = {};  // bounce frames (pfns)
+    grant_ref_t grefs[kMaxIoPages] = {};
     uint8_t nr_pages = 0;
-    bool granted = false;
+    uint64_t granted = 0;  // bit i: pages[i] is granted (grefs[i])
+    uint64_t unsent = 0;   // bit i: pages[i] is not on the ring and has no response yet
+    uint8_t parts_in_flight = 0;  // requests on the ring (a flush: one, no pages)
+    bool flush_unsent = false;
+    bool queued = false;     // in the driver's queue (the head may have parts on the ring too)
+    bool started = false;    // a part was posted since it was last queued
+    Error error = Error::none;  // the first part that failed
+    // Indirect pages, one per indirect part on the ring (allocated on first use).
+    unsigned long indirect_pfns[kMaxIndirectParts] = {};
+    grant_ref_t indirect_grefs[kMaxIndirectParts] = {};
+    uint8_t indirect_granted = 0;  // bit s: indirect_pfns[s] is granted
     bool lost = false;       // a page the backend kept mapped: never read, never freed
     bool abandoned = false;  // the sync wrapper timed out: the driver frees it
     uint32_t times_issued = 0;
@@ -109,8 +132,14 @@ public:
     grant_ref_t ring_ref(uint32_t page) const { return ring_refs_[page]; }
     uint32_t ring_slots() const { return ring_.size(); }
     uint32_t event_port() const { return event_.port; }
-    // The backend's offers are parsed by the caller (disk_geometry.h).
-    Error connect(const DiskGeometry& geometry);
+    // The backend's offers are parsed by the caller (disk_geometry.h);
+    // `indirect_segments` from choose_indirect_segments (0: plain requests).
+    Error connect(const DiskGeometry& geometry, uint32_t indirect_segments = 0);
+    // Pages one request carries now: the indirect segments, or kMaxSegments.
+    uint32_t max_request_pages() const {
+        return indirect_segments_ > 0 ? indirect_segments_ : kMaxSegments;
+    }
+    uint32_t indirect_segments() const { return indirect_segments_; }
     // The backend is closing (detach): post nothing more; responses to what is
     // on the ring are still taken until disconnect().
     void closing();
@@ -142,6 +171,10 @@ public:
     unsigned connects() const { return connects_; }
     unsigned closes() const { return closes_; }
     uint32_t in_flight() const { return ring_.outstanding(); }
+    // What the completion thread does at each event: takes the responses,
+    // completes what they finish, posts what is queued. Public so that host
+    // tests (tests/unit/blkfront_disk_test.cpp) drive the disk without it.
+    void handle_events();
 
 private:
     static void on_event(uint32_t port, void* context);
@@ -151,10 +184,14 @@ private:
 
     void process_responses();         // io lock held
     void pump();                      // io lock held: post queued requests
+    Error post_part(Io* io);          // io lock held: the next part of the queue's head
+    void part_done(Io* io, Part part, Error result);  // io lock held: a response
     void finish(Io* io, Error result);  // io lock held: ungrant, copy out, complete
-    Error grant_pages(Io* io);
-    bool ungrant_pages(Io* io);       // false: the backend still holds one
+    Error grant_pages(Io* io, uint64_t mask);
+    bool ungrant_pages(Io* io, uint64_t mask);  // false: the backend still holds one
+    bool end_part(Io* io, Part part);  // ungrants the part's pages and indirect page
     void free_pages(Io* io);
+    void unqueue_head();
     bool revoke_ring();               // false: the backend still maps a ring page
     void break_disk(const char* why);  // io lock held
     void queue_front(Io* first, Io* last, unsigned count);
@@ -179,6 +216,7 @@ private:
     bool broken_ = false;
     bool has_geometry_ = false;
     DiskGeometry geometry_{};
+    uint32_t indirect_segments_ = 0;  // of the current connect; 0: plain requests
     Io* queue_head_ = nullptr;  // not yet on the ring, in submit order
     Io* queue_tail_ = nullptr;
     unsigned pending_reissue_ = 0;  // taken off a dead ring, not yet re-posted

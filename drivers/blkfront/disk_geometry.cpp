@@ -40,6 +40,15 @@ ErrorOr<uint32_t> choose_ring_order(const char* max_ring_page_order, uint32_t li
     return offer.value() < limit ? uint32_t(offer.value()) : limit;
 }
 
+ErrorOr<uint32_t> choose_indirect_segments(const char* max_indirect_segments, uint32_t limit) {
+    if (limit > kMaxIndirectSegments) limit = kMaxIndirectSegments;
+    if (!max_indirect_segments) return 0u;
+    auto offer = parse_decimal(max_indirect_segments);
+    if (offer.is_error()) return Error::protocol_error;
+    uint64_t n = offer.value() < limit ? offer.value() : limit;
+    return n <= kMaxSegments ? 0u : uint32_t(n);
+}
+
 ErrorOr<DiskGeometry> parse_geometry(const char* sectors, const char* sector_size,
                                      const char* info, const char* flush_cache,
                                      const char* barrier) {

@@ -33,6 +33,14 @@ ErrorOr<DiskGeometry> parse_geometry(const char* sectors, const char* sector_siz
 // an offer that is not a plain decimal number below 32.
 ErrorOr<uint32_t> choose_ring_order(const char* max_ring_page_order, uint32_t limit);
 
+// How many segments an indirect request may carry (0: indirect descriptors
+// off, plain requests of up to BLKIF_MAX_SEGMENTS_PER_REQUEST) given the
+// backend's feature-max-indirect-segments (null when missing: off) and our own
+// limit (blkindirect=N; capped at kMaxIndirectSegments): the smaller of the
+// two, and off when that is no more than a plain request carries.
+// protocol_error for an offer that is not a plain decimal number.
+ErrorOr<uint32_t> choose_indirect_segments(const char* max_indirect_segments, uint32_t limit);
+
 // A plain decimal number (no sign, space, leading zero or overflow).
 ErrorOr<uint64_t> parse_decimal(const char* text);
 

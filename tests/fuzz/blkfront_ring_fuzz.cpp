@@ -1,7 +1,9 @@
 // libFuzzer target: the blkfront's ring (drivers/blkfront/blk_ring.h) driven by
 // a backend that writes whatever the input says into the shared page: response
 // ids (64-bit), operations, statuses, the response producer, and scribbles over
-// req_prod and the event indices. A model of what was posted checks every
+// req_prod and the event indices. Requests are plain or BLKIF_OP_INDIRECT
+// (whose answer may carry the indirect_op, as Linux blkback's does, or
+// BLKIF_OP_INDIRECT, as blkif.h's "copied from request" reads). A model of what was posted checks every
 // completion the ring hands out:
 //   * only requests that were posted and pushed complete, each once, with the
 //     operation they were posted with and a status blkif defines;
@@ -50,6 +52,9 @@ struct Input {
 
 struct Posted {
     uint8_t operation;
+    bool indirect;
+    uint16_t nr_segments;
+    uint32_t tag;
     uint64_t order;  // posting order
     bool pushed;
 };
@@ -75,12 +80,18 @@ struct World {
         static const uint8_t ops[] = {BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_OP_FLUSH_DISKCACHE,
                                       BLKIF_OP_WRITE_BARRIER, BLKIF_OP_DISCARD};
         Request r{};
-        r.operation = ops[in.u8() % 5];
-        r.nr_segments = uint8_t(in.u8() % (kMaxSegments + 2));
+        uint8_t op = in.u8();
+        r.operation = ops[op % 5];
+        r.indirect = (op & 0x80) != 0;  // up to kMaxIndirectSegments + 1 segments then
+        uint8_t nseg = in.u8();
+        r.nr_segments = r.indirect ? uint16_t(nseg % (kMaxIndirectSegments + 2))
+                                   : uint16_t(nseg % (kMaxSegments + 2));
         r.sector = in.u32();
         for (unsigned i = 0; i < kMaxSegments; ++i)
             r.segments[i] = Segment{grant_ref_t(i + 8), uint8_t(in.u8() % 9), 7};
+        r.indirect_grefs[0] = grant_ref_t(1000 + next_cookie);
         r.cookie = next_cookie++;
+        r.tag = uint32_t(r.cookie * 2654435761u);
         bool full = ring.outstanding() >= ring.size() || ring.free_slots() == 0;
         Error e = ring.post(r);
         if (ring.is_broken() || !ring.is_attached()) {
@@ -91,7 +102,7 @@ struct World {
             CHECK(e == Error::busy);
         } else {
             CHECK(e == Error::none);
-            model[r.cookie] = Posted{r.operation, next_order++, false};
+            model[r.cookie] = Posted{r.operation, r.indirect, r.nr_segments, r.tag, next_order++, false};
         }
     }
     void push() {
@@ -125,6 +136,7 @@ struct World {
                 auto it = model.find(c.cookie);
                 CHECK(it != model.end());  // outstanding, and only once
                 CHECK(it->second.pushed);
+                CHECK(c.tag == it->second.tag);
                 CHECK(c.status == BLKIF_RSP_OKAY || c.status == BLKIF_RSP_ERROR ||
                       c.status == BLKIF_RSP_EOPNOTSUPP);
                 model.erase(it);
@@ -144,6 +156,9 @@ struct World {
         for (size_t i = 0; i < kept.size(); ++i) {
             CHECK(kept[i].cookie == sorted[i].first);
             CHECK(kept[i].operation == sorted[i].second.operation);
+            CHECK(kept[i].indirect == sorted[i].second.indirect);
+            CHECK(kept[i].nr_segments == sorted[i].second.nr_segments);
+            CHECK(kept[i].tag == sorted[i].second.tag);
         }
         CHECK(ring.outstanding() == 0);
         model.clear();
@@ -154,7 +169,7 @@ struct World {
         // Re-issued in order.
         for (auto& r : kept) {
             CHECK(ring.post(r) == Error::none);
-            model[r.cookie] = Posted{r.operation, next_order++, false};
+            model[r.cookie] = Posted{r.operation, r.indirect, r.nr_segments, r.tag, next_order++, false};
         }
     }
 };
@@ -174,11 +189,17 @@ void run(const uint8_t* data, size_t size) {
             case 7: {  // a well-behaved answer to the oldest pushed request, if any
                 // Not via the model's ids (the ring owns those); respond with
                 // whatever the ring put in the request slot under the consumer.
+                // An indirect request is answered with its indirect_op (Linux
+                // blkback) or BLKIF_OP_INDIRECT, as the next input bit says.
                 uint32_t slot = w.rsp_prod_pvt % w.ring.size();
                 blkif_request_t req = w.sring()->ring[slot].req;
+                blkif_request_indirect_t ind;
+                memcpy(&ind, &req, sizeof(ind));
+                bool echo_indirect = in.u8() & 1;
                 blkif_response_t& rsp = w.sring()->ring[slot].rsp;
                 rsp.id = req.id;
-                rsp.operation = req.operation;
+                rsp.operation = req.operation == BLKIF_OP_INDIRECT && !echo_indirect
+                                    ? ind.indirect_op : req.operation;
                 rsp.status = BLKIF_RSP_OKAY;
                 ++w.rsp_prod_pvt;
                 break;

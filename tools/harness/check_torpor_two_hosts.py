@@ -20,13 +20,19 @@ hosts' consoles) and the dom0s' wall clocks around each hop (hops.tsv):
 - the heartbeat's timer, armed before each hop, fired within 1 s of the resume;
 - dom0 A's one TCP stream through the guest's echo port lost, duplicated or
   corrupted nothing and flowed after each hop; a gratuitous ARP from the guest
-  reached A's bridge while the guest was on B; ping and HTTP answered after.
+  reached A's bridge while the guest was on B; ping and HTTP answered after;
+- the disk, one LUN both hosts share, followed the guest: the demo's record
+  writer connected xvda on each host (boot + one connect per hop) and went on
+  writing after each hop, no I/O error or bad record, and the records read back
+  from the LUN after the shutdown (disk-prefix.img) hold every acknowledged
+  one, those written on B included.
 An empty, missing or cut-short RESULTDIR fails.
 """
 import pathlib
 import re
 import sys
 
+from blk_image import check_records, reader_checks, storage_errors
 from harness_net import check_client, check_ping_http, read_windows
 from harness_results import (HEARTBEAT, Checker, all_console_logs, check_boot_self_tests,
                              check_no_panic, check_serial, check_wall_clock, read_console,
@@ -48,6 +54,13 @@ TIMER_LATENESS_S = 1.0
 TIMER_EARLY_S = -0.01
 # After the first hop the guest's clock offset: about B's boot delay (30 s).
 MIN_HOST_OFFSET_S = 10.0
+# The record writer (one 512-byte record a few times a second) runs minutes.
+MIN_ACKED_RECORDS = 100
+WORKLOAD_START = re.compile(r"^blk: xvda: (\d+) records of 512 bytes; writing from sector 0")
+CONNECTED = re.compile(r"^blkfront: xvda: connected to backend domain \d+ \(connect #(\d+)\)")
+ACKED = re.compile(r"^blk: acked (\d+)$")
+AFTER_RESUME = re.compile(r"^blk: after resume #(\d+) \((cancelled|new domain)\): \d+ submitted, "
+                          r"\d+ written, (\d+) acknowledged")
 
 
 def hops_rows(results: pathlib.Path) -> list:
@@ -80,15 +93,61 @@ def host_b(results: pathlib.Path) -> pathlib.Path:
     return results.parent / "host-b" / results.name
 
 
+def check_storage(c: Checker, a: pathlib.Path, lines: dict, rounds: int) -> None:
+    """The record writer on the shared LUN across every hop (both hosts' logs;
+    a line the receiving console printed again counts once)."""
+    text = "\n".join(lines["a"] + lines["b"])
+    start = next((m for t in lines["a"] for m in [WORKLOAD_START.match(t)] if m), None)
+    connects = {int(m.group(1)) for t in lines["a"] + lines["b"] for m in [CONNECTED.match(t)] if m}
+    c.check(start and connects == set(range(1, 2 * rounds + 2)),
+            f"storage: xvda connected as connect #{sorted(connects) or 'none'} (boot + one per "
+            f"hop), workload on {start.group(1) if start else '(never started)'} records")
+    errors = storage_errors(text)
+    c.check(not errors, "storage: no I/O error, bad record or broken device"
+            + (f": {errors[0]}" if errors else ""))
+    acked = [int(m.group(1)) for t in lines["a"] + lines["b"] for m in [ACKED.match(t)] if m]
+    last = max(acked, default=-1)
+    after = {}  # suspend number -> (how, acknowledged, host)
+    for host in ("a", "b"):
+        for t in lines[host]:
+            m = AFTER_RESUME.match(t)
+            if m:
+                after[int(m.group(1))] = (m.group(2), int(m.group(3)), host)
+    for k in range(1, 2 * rounds + 1):
+        there = "b" if k % 2 else "a"
+        got = after.get(k)
+        later = after[k + 1][1] if k + 1 in after else last + 1
+        c.check(got and got[0] == "new domain" and got[2] == there and later > got[1],
+                f"storage: hop {k}: the writer went on on {there.upper()} "
+                f"({got[1] if got else '?'} acknowledged at the resume, {later} later)")
+    checked = reader_checks(text)
+    c.check(checked and all(bad == 0 for _, bad in checked),
+            f"storage: the reader re-read {max((n for n, _ in checked), default=0)} random "
+            "acknowledged records, none bad")
+    c.check(last + 1 >= MIN_ACKED_RECORDS,
+            f"storage: {last + 1} records acknowledged (>= {MIN_ACKED_RECORDS})")
+    image_path = a / "disk-prefix.img"
+    image = image_path.read_bytes() if image_path.exists() else b""
+    _, bad = check_records(image, last) if last >= 0 else (0, [(0, "nothing acknowledged")])
+    on_b = [(after[k][1], after[k + 1][1]) for k in range(1, 2 * rounds, 2)
+            if k in after and k + 1 in after]
+    c.check(image and not bad and on_b and all(hi > lo for lo, hi in on_b),
+            f"storage: the LUN read back on A after the shutdown ({len(image) // 512} sectors) "
+            f"holds records 0..{last}, valid, those acknowledged on B ("
+            + (", ".join(f"{lo}..{hi - 1}" for lo, hi in on_b) or "none") + ") included"
+            + (f"; bad: {bad}" if bad else ""))
+
+
 def check(c: Checker, a: pathlib.Path, rounds: int) -> None:
     b = host_b(a)
     c.check_scenario_ran(a)
     c.check_scenario_ran(b)
-    c.check_steps(read_steps(a), ["create", "ready", "net-connected", "ping-before", "peer-up"]
+    c.check_steps(read_steps(a), ["shared-disk", "create", "ready", "net-connected",
+                                  "ping-before", "peer-up"]
                   + [n for r in range(1, rounds + 1)
                      for n in (f"migrate-{r}-ab", f"back-{r}", f"echo-back-{r}")]
-                  + ["ping-after", "http-after", "shutdown"])
-    c.check_steps(read_steps(b), [n for r in range(1, rounds + 1)
+                  + ["ping-after", "http-after", "shutdown", "disk-copy"])
+    c.check_steps(read_steps(b), ["shared-disk"] + [n for r in range(1, rounds + 1)
                                   for n in (f"arrived-{r}", f"running-{r}", f"stay-{r}",
                                             f"migrate-{r}-ba")])
     rows = {"a": hops_rows(a), "b": hops_rows(b)}
@@ -202,6 +261,7 @@ def check(c: Checker, a: pathlib.Path, rounds: int) -> None:
     print("  client stall (longest wait for an echo): " + ", ".join(
         f"{w} {stalls.get(w, '?')} ms" for w in windows))
     check_ping_http(c, a, pings=2, gets=1, body="")
+    check_storage(c, a, lines, rounds)
     check_no_panic(c, all_console_logs(a) + all_console_logs(b))
     check_serial(c, a)
     check_serial(c, b)

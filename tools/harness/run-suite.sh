@@ -19,15 +19,19 @@ payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
 rm -rf "$out"
 # Limits: each scenario, and the whole QEMU run; the results disk's size
-# (override all three for long soaks).
+# (override all three for long soaks); TORPOR_QEMU_MEM and TORPOR_DOM0_MEM
+# (MiB) size the machine (tools/bench.sh).
 scenario_limit=${TORPOR_SCENARIO_TIMEOUT:-900}
 qemu_limit=${TORPOR_QEMU_TIMEOUT:-2300}
 results_mb=${TORPOR_RESULTS_MB:-256}
 bash "$here/make-payload.sh" "$payload" "${scenarios[@]}" --file "$kernel=torpor.elf" \
   --scenario-timeout "$scenario_limit" >/dev/null
 rc=0
+machine=()
+[ -z "${TORPOR_QEMU_MEM:-}" ] || machine+=(--mem "$TORPOR_QEMU_MEM")
+[ -z "${TORPOR_DOM0_MEM:-}" ] || machine+=(--dom0-mem "$TORPOR_DOM0_MEM")
 bash "$here/run.sh" --payload "$payload" --out "$out" --timeout "$qemu_limit" \
-  --results-mb "$results_mb" || rc=$?
+  --results-mb "$results_mb" "${machine[@]}" || rc=$?
 # run.sh exits 1 when a scenario failed but QEMU finished: the checkers report that.
 [ "$rc" -le 1 ] && [ -f "$out/payload.rc" ] && exit 0
 echo "run-suite: the harness run itself failed (rc=$rc); see $out/serial.log" >&2

@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
 # run-two-hosts.sh --kernel ELF --out OUTDIR [--rounds N] [--timeout S] [--delay S]
 #                  [--first a|b] [--mem MB] [--smp N]
+#                  [--guest torpor|linux] [--guest-mem MB] [--guest-vcpus N]
 # Two QEMU-hosted Xens at once, their dom0s on one virtual L2 (a QEMU socket
 # netdev between the QEMUs, a virtio-net NIC bridged into each dom0's xenbr0):
 # host A (10.77.0.1) runs scenarios/torpor-two-hosts-a.sh, host B (10.77.0.11)
 # torpor-two-hosts-b.sh; together they move a torpor guest A -> B -> A N times
-# (--rounds, default 1). The host named by --first (default b) boots --delay s
-# (default 30) before the other, so that the two Xens' system times differ: B
-# first means the guest, born on A, arrives on a host whose Xen has been up
-# longer (its clock offset turns negative; A first: positive). Each QEMU is
-# run.sh's (hard limit
+# (--rounds, default 1; --guest linux: the Linux PV baseline instead, for the
+# bench; --guest-mem and --guest-vcpus, default 64 and 4); the guest's disk is
+# one raw image both QEMUs have as a virtio disk (a shared LUN, /dev/vdb in each
+# dom0). The host named by --first (default b) boots --delay s (default 30)
+# before the other, so that the two Xens' system times differ: B first means the
+# guest, born on A, arrives on a host whose Xen has been up longer (its clock
+# offset turns negative; A first: positive). Each QEMU is run.sh's (hard limit
 # --timeout, default 900 s, for the whole run). Results: OUTDIR is host A's
 # run.sh result dir, OUTDIR/host-b host B's; both scenarios are named
-# torpor-two-hosts there (OUTDIR/torpor-two-hosts, OUTDIR/host-b/torpor-two-hosts);
-# each host's progress in OUTDIR/host-a.log, host-b.log.
+# torpor-two-hosts there (OUTDIR/torpor-two-hosts,
+# OUTDIR/host-b/torpor-two-hosts); each host's progress in OUTDIR/host-a.log,
+# host-b.log.
 # Run it under `flock /tmp/torpor-qemu.lock` (one lock for both QEMUs).
 # Exits 0 when both QEMUs ran to the end and returned results (the verdict is
 # check_torpor_two_hosts.py's), 1 otherwise, 2 on bad usage.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/host/common.sh"
-usage() { sed -n '2,3p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 kernel='' out='' rounds=1 timeout=900 delay=30 mem=1536 smp=2 first=b
+guest=torpor guest_mem=64 guest_vcpus=4
 while [ $# -gt 0 ]; do
   case $1 in
     --kernel) kernel=${2:?}; shift 2 ;;
@@ -32,17 +37,22 @@ while [ $# -gt 0 ]; do
     --mem) mem=${2:?}; shift 2 ;;
     --smp) smp=${2:?}; shift 2 ;;
     --first) first=${2:?}; shift 2 ;;
+    --guest) guest=${2:?}; shift 2 ;;
+    --guest-mem) guest_mem=${2:?}; shift 2 ;;
+    --guest-vcpus) guest_vcpus=${2:?}; shift 2 ;;
     *) usage ;;
   esac
 done
 [ -f "$kernel" ] && [ -n "$out" ] || usage
-[ "$rounds" -ge 1 ] && [ "$timeout" -gt $((delay + 120)) ] && [[ $first =~ ^[ab]$ ]] || usage
+[ "$rounds" -ge 1 ] && [ "$timeout" -gt $((delay + 120)) ] && [[ $first =~ ^[ab]$ ]] \
+  && [[ $guest =~ ^(torpor|linux)$ ]] && [ "$guest_mem" -ge 16 ] && [ "$guest_vcpus" -ge 1 ] || usage
 
 [ ! -e "$out" ] || [ -z "$(ls -A "$out")" ] || [ -e "$out/.harness-results" ] \
   || { echo "run-two-hosts: $out is not empty and not a harness result dir" >&2; exit 2; }
 work=$(mktemp -d)
 bash "$here/prepare.sh" > /dev/null || die "prepare.sh failed"  # once, before both QEMUs
-echo "ROUNDS=$rounds" > "$work/two-hosts.conf"
+printf 'ROUNDS=%s GUEST=%s MEMORY=%s VCPUS=%s\n' "$rounds" "$guest" "$guest_mem" "$guest_vcpus" \
+  > "$work/two-hosts.conf"
 for h in a b; do  # one scenario name on both hosts: their result dirs look alike
   mkdir -p "$work/$h"
   cp "$here/scenarios/torpor-two-hosts-$h.sh" "$work/$h/torpor-two-hosts.sh"
@@ -51,6 +61,10 @@ for h in a b; do  # one scenario name on both hosts: their result dirs look alik
     --file "$here/scenarios/torpor-two-hosts-common.sh=scenarios/torpor-two-hosts-common.sh" \
     --scenario-timeout $((timeout - delay - 90)) > /dev/null
 done
+# The LUN both hosts share (run.sh --shared-disk: each dom0's /dev/vdb), the
+# guest's xvda on both: its disk follows it. Zeros: the checker reads the
+# guest's records back from it (host A keeps them after the shutdown).
+truncate -s 64M "$work/shared.img"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 pids=()
@@ -65,7 +79,7 @@ host() {  # host NAME TIMEOUT OUT RUN_SH_ARGS...: run.sh for one host, in the ba
   local name=$1 limit=$2 dir=$3
   shift 3
   setsid bash "$here/run.sh" --payload "$work/payload-$name" --out "$dir" \
-    --timeout "$limit" --mem "$mem" --smp "$smp" "$@" \
+    --timeout "$limit" --mem "$mem" --smp "$smp" --shared-disk "$work/shared.img" "$@" \
     > >(sed -u "s/^/$name: /" | tee "$work/host-$name.log" >&2) 2>&1 &
   pids+=($!)
 }

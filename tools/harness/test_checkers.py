@@ -310,9 +310,19 @@ def build_bench(d: pathlib.Path) -> None:
         for metric, value in (("boot_ms", 90), ("save_ms", 840), ("image_bytes", 5637487),
                               ("restore_ms", 700), ("migrate_live_ms", 4950)):
             rows.append(f"{guest}\t1\t{metric}\t{value}")
+        if guest != "linux":
+            for metric, value in (("used_before_save_mib", 9), ("used_before_migrate_mib", 9),
+                                  ("stream_bytes", 7340032)):
+                rows.append(f"{guest}\t1\t{metric}\t{value}")
+    # bench-smoke's QEMU has too little memory for the 1024 MiB guests.
+    rows += [f"{g}\t1\tskipped_need_mib\t{need}"
+             for g, need in (("torpor-1g", 1088), ("linux-1g", 2112), ("torpor-1g-4v", 1088))]
     write(d / "bench.tsv", "\n".join(rows) + "\n")
     for guest in ("torpor", "torpor-noballoon", "torpor-16m"):
-        log = Console().boot(28, vcpus=2).say("demo: running").beats(5)
+        log = Console().boot(28, vcpus=2).say(
+            "memory: free memory lives in Xen: gave 63488 frames (248 MiB) back at boot; 124 of "
+            "126 2 MiB regions empty, 1446 frames free in reserve, holding 2048 frames (8 MiB)"
+        ).say("demo: running").beats(5)
         for k in (1, 2):
             log.say(f"app: suspending (#{k}) at mono_ns={log.mono}").wait(0.5).say(
                 "Logfile Opened",
@@ -415,6 +425,14 @@ def build_bench_net(d: pathlib.Path, ip: str, mac: str, torpor: bool) -> None:
         for n in range(20):
             log.wait(0.1).say(f"linux-baseline tick {n}")
     write(d / "console.log", log.text())
+
+
+def edit_file(name: str, old: str, new: str):
+    def plant(d: pathlib.Path) -> None:
+        path = d / name
+        assert old in path.read_text(), f"fixture {name} has no {old!r}"
+        path.write_text(path.read_text().replace(old, new, 1))
+    return plant
 
 
 def edit_bench_net(guest: str, name: str, old: str, new: str):
@@ -602,9 +620,12 @@ def build_torpor_dhcp(d: pathlib.Path) -> None:
     write(d / "console/guest-dh--incoming.log", second.text())
 
 
-TWO_HOSTS_A_STEPS = ("create", "ready", "net-connected", "ping-before", "peer-up", "migrate-1-ab",
-                     "back-1", "echo-back-1", "ping-after", "http-after", "shutdown")
-TWO_HOSTS_B_STEPS = ("arrived-1", "running-1", "stay-1", "migrate-1-ba")
+TWO_HOSTS_A_STEPS = ("shared-disk", "create", "ready", "net-connected", "ping-before", "peer-up",
+                     "migrate-1-ab", "back-1", "echo-back-1", "ping-after", "http-after", "shutdown",
+                     "disk-copy")
+TWO_HOSTS_B_STEPS = ("shared-disk", "arrived-1", "running-1", "stay-1", "migrate-1-ba")
+TWO_HOSTS_XVDA = ("blkfront: xvda: connected to backend domain 0 (connect #{}): 131072 sectors of "
+                  "512 bytes (64 MiB), flush: flush-cache, 32 ring slots")
 
 
 def build_torpor_two_hosts(d: pathlib.Path, b_clock_shift_s: float = 0.0, timer_late_s: float = 0.0,
@@ -621,7 +642,18 @@ def build_torpor_two_hosts(d: pathlib.Path, b_clock_shift_s: float = 0.0, timer_
     write_steps(d, TWO_HOSTS_A_STEPS)
     write_steps(b, TWO_HOSTS_B_STEPS)
     write(b.parent / "serial.log", serial_log(d.name))
-    con = Console(mono_ns=100_000_000_000).boot(3, vcpus=4).say("demo: running").beats(60)
+    acked = 0
+
+    def ack(n):  # n more records acknowledged, in tens
+        nonlocal acked
+        for _ in range(n // 10):
+            acked += 10
+            con.say(f"blk: acked {acked - 1}")
+        return con
+    con = Console(mono_ns=100_000_000_000).boot(3, vcpus=4).say(
+        TWO_HOSTS_XVDA.format(1), "blk: xvda: 131072 records of 512 bytes; writing from sector 0 "
+        "every 20 ms, flush every 200 ms", "demo: running").beats(60)
+    ack(80).say("blk: reader checked 50 acknowledged records, 0 bad")
     a_send = con.t - 2
     a_end = con.t + 0.3
     b_receive = a_send + 0.1
@@ -632,7 +664,12 @@ def build_torpor_two_hosts(d: pathlib.Path, b_clock_shift_s: float = 0.0, timer_
             f"suspend #1: clocks after resume: xen_system_ns={con.mono - int(b_xen_behind_s * 1e9)} "
             f"monotonic_ns={con.mono} wall_ns={int(con.t * 1e9)}",
             f"app: resumed (#1) cancelled=0 downtime_ms=700 mono_ns={con.mono} "
-            "checksum=56eb1709701efe29 unchanged").wait(timer_late_s).beats(80)
+            "checksum=56eb1709701efe29 unchanged").wait(timer_late_s).say(
+            f"blk: after resume #1 (new domain): {acked + 20} submitted, {acked} written, {acked} "
+            "acknowledged, 20 on the ring, 0 re-issued in all", TWO_HOSTS_XVDA.format(2),
+            "blkfront: xvda: re-issuing 20 requests that had no response, in their original order "
+            "(0 more were queued)").beats(80)
+    ack(100)
     b_arrived = con.t - 7.5
     b_send = con.t - 2
     con.wait(0.7)
@@ -642,7 +679,12 @@ def build_torpor_two_hosts(d: pathlib.Path, b_clock_shift_s: float = 0.0, timer_
             f"suspend #2: clocks after resume: xen_system_ns={con.mono - int(a_offset_s * 1e9)} "
             f"monotonic_ns={con.mono} wall_ns={int(con.t * 1e9)}",
             f"app: resumed (#2) cancelled=0 downtime_ms=700 mono_ns={con.mono} "
-            "checksum=56eb1709701efe29 unchanged").beats(60)
+            "checksum=56eb1709701efe29 unchanged").say(
+            f"blk: after resume #2 (new domain): {acked + 20} submitted, {acked} written, {acked} "
+            "acknowledged, 20 on the ring, 20 re-issued in all", TWO_HOSTS_XVDA.format(3),
+            "blkfront: xvda: re-issuing 20 requests that had no response, in their original order "
+            "(0 more were queued)").beats(60)
+    ack(60).say("blk: reader checked 120 acknowledged records, 0 bad")
     a_arrived = con.t - 5.5
     con.say("torpor: shutdown requested: poweroff")
     shifted = []
@@ -663,6 +705,7 @@ def build_torpor_two_hosts(d: pathlib.Path, b_clock_shift_s: float = 0.0, timer_
           f"1\tba\tsend-start\t{b_send:.6f}\t-\n1\tba\tsend-end\t{b_send + 2.5:.6f}\t0\n")
     write_net(d, ["hop-1-ab", "on-b-1", "back-1"], [], "10.77.0.9", "00:16:3e:77:00:09",
               ["<html>torpor</html>"])
+    (d / "disk-prefix.img").write_bytes(b"".join(make_record(i) for i in range(acked + 30)))
     rows = [f"1\t{int((b_receive + 1) * 1000)}\trequest\t10.77.0.9\t10.77.0.9\t1\thop-1-ab"] if garp else []
     write(d / "net/arp.tsv", "mono_ms\twall_ms\top\tsender\ttarget\tgratuitous\tlabel\n"
           + "".join(r + "\n" for r in rows))
@@ -1060,6 +1103,11 @@ FAULTS = {
         ("no torpor console", lambda d: (d / "console-torpor-100.log").unlink()),
     ],
     "bench-smoke": TORPOR_FAULTS + [
+        ("torpor at 256 MiB skipped", edit_file("bench.tsv", "torpor\t1\tboot_ms\t90",
+                                                "torpor\t1\tskipped_need_mib\t320")),
+        ("no migration stream counted", edit_file("bench.tsv", "torpor-16m\t1\tstream_bytes", "x\t1\ty")),
+        ("no used memory before the save", edit_file("bench.tsv", "torpor\t1\tused_before_save_mib",
+                                                     "x\t1\ty")),
         ("no Linux console log", lambda d: (d / "console-linux-1.log").unlink()),
         ("a suspend step failed", edit_logs("suspend #1 path (us)", "suspend #1: step devices failed: "
                                             "timed_out\n[2026-11-28 07:27:00] suspend #1 path (us)")),
@@ -1142,6 +1190,13 @@ def host_b_file(path: str, text):
     return plant
 
 
+def host_b_console(edit):
+    def plant(d: pathlib.Path) -> None:
+        f = d.parent / "host-b" / d.name / "console/guest-th--incoming.log"
+        f.write_text(edit(f.read_text()))
+    return plant
+
+
 FAULTS["torpor-two-hosts"] = TORPOR_FAULTS + NET_FAULTS[:4] + [
     ("the clock not rebased on B (30 s back)", two_hosts(b_clock_shift_s=-30)),
     ("the clock 28 s ahead on B (a clamped rebase)", two_hosts(b_clock_shift_s=28)),
@@ -1155,6 +1210,14 @@ FAULTS["torpor-two-hosts"] = TORPOR_FAULTS + NET_FAULTS[:4] + [
     ("host B's console log missing", host_b_file("console/guest-th--incoming.log", None)),
     ("host B's hops.tsv missing", host_b_file("hops.tsv", None)),
     ("host B's serial log missing", lambda d: (d.parent / "host-b" / "serial.log").unlink()),
+    ("a record acknowledged on B not on the LUN read back on A", damage_record(120)),
+    ("the LUN copy cut short", truncate_image(100)),
+    ("no disk copy after the shutdown", lambda d: (d / "disk-prefix.img").unlink()),
+    ("xvda never connected on B", host_b_console(lambda t: t.replace("(connect #2)", "(connect #9)"))),
+    ("the writer did not go on after the return to A",
+     drop_lines_matching(r"blk: acked (1[89]\d|2\d\d)$")),
+    ("a write failed on B", host_b_console(
+        lambda t: t.replace("blk: acked 149", "blk: write of record 150 failed: io_error; writer stops"))),
     ("no shutdown after the return", drop_lines("shutdown requested: poweroff")),
 ]
 HARMLESS_FOR = {"torpor-core": CLOCK_HARMLESS,

@@ -266,13 +266,20 @@ vif_line() {
 }
 
 # phy_disk FILE MIB: a sparse raw FILE of MIB MiB on a free loop device, for a
-# guest's xvda through our own hotplug script (/tmp/blk-phy.sh; the stock
-# block script needs more than busybox offers). Sets LOOP and DISK_SPEC (the
-# xl disk string). Fails with one line when no loop device is left.
+# guest's xvda (phy_device_disk). Sets LOOP and DISK_SPEC (the xl disk
+# string). Fails with one line when no loop device is left.
 phy_disk() {
   rm -f "$1"
   dd if=/dev/zero of="$1" bs=1M seek="$2" count=0 2>/dev/null || { echo "cannot create $1"; return 1; }
   LOOP=$(losetup -f) && losetup "$LOOP" "$1" || { echo "no loop device for $1"; return 1; }
+  phy_device_disk "$LOOP"
+}
+
+# phy_device_disk DEVICE: the block DEVICE as a guest's xvda through our own
+# hotplug script (/tmp/blk-phy.sh; the stock block script needs more than
+# busybox offers). Sets DISK_SPEC. A host that receives the guest by migration
+# needs the same DEVICE path and runs this too, for the script.
+phy_device_disk() {
   cat > /tmp/blk-phy.sh <<'HOTPLUG'
 #!/bin/sh
 # libxl's hotplug script for a phy: disk ($1: add or remove): blkback wants
@@ -284,7 +291,7 @@ xenstore-write "$XENBUS_PATH/physical-device" "$mm" "$XENBUS_PATH/physical-devic
 xenstore-write "$XENBUS_PATH/hotplug-status" connected
 HOTPLUG
   chmod +x /tmp/blk-phy.sh
-  DISK_SPEC="format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$LOOP"
+  DISK_SPEC="format=raw,vdev=xvda,access=rw,backendtype=phy,script=/tmp/blk-phy.sh,target=$1"
 }
 
 # remus_then_fail_backup SECONDS CMD...: run CMD (a shell function that runs
@@ -316,6 +323,9 @@ remus_then_fail_backup() {
 keep_disk_prefix() {
   local last
   last=$(console_grep "$1" 'blk: acked [0-9]+' | sed 's/.*blk: acked \([0-9]*\).*/\1/' | sort -n | tail -n 1)
+  # A shared block device was written by blkbacks (bios, past this dom0's page
+  # cache) and by another host: what the page cache holds of it may be stale.
+  [ ! -b "$2" ] || { sync; echo 3 > /proc/sys/vm/drop_caches; }
   dd if="$2" of="$RESULTS/disk-prefix.img" bs=512 count=$(( ${last:-0} + 1 + 64 )) 2>/dev/null
 }
 

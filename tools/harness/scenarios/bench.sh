@@ -1,8 +1,15 @@
 # dom0 scenario: the measurements behind tools/bench.sh, for torpor (balloon
-# on and off) and the Linux PV baseline with the same memory and vCPUs, plus
-# torpor at 16 MiB: the toolstack's floor for save and restore. torpor runs
-# its demo with demo=quiet (a heartbeat and one counter tick per vCPU every
-# 100 ms), as idle as the Linux baseline's 100 ms tick.
+# on and off) and the Linux PV baseline with the same memory and vCPUs
+# (256 MiB, and 1024 MiB), plus torpor at 16 MiB: the toolstack's floor for
+# save and restore, and torpor at 1024 MiB with 4 vCPUs (its suspend path).
+# torpor runs its demo with demo=quiet (a heartbeat and one counter tick per
+# vCPU every 100 ms), as idle as the Linux baseline's 100 ms tick. A guest
+# that cannot fit in Xen's free memory (Linux's live migration needs its
+# memory twice: sender and receiver) is skipped with a `skipped` row: the
+# 1024 MiB guests in the test command's smaller QEMU (bench-smoke).
+# Every live migration, torpor's and Linux's alike, goes through a counting
+# transport (the stream's bytes; the extra copy through tee costs both the
+# same way); used memory is `xl list`'s before each operation.
 # BENCH_REPS repetitions; BENCH_MIN_MEMORY=1 also searches the smallest
 # memory= that boots and live-migrates. Writes $RESULTS/bench.tsv:
 # guest, rep, metric, value (ms, bytes, MiB). Then torpor and Linux with a vif:
@@ -22,32 +29,65 @@ printf 'guest\trep\tmetric\tvalue\n' > "$TSV"
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$TSV"; }
 
 FLOOR_MEM=16
-torpor_config() {  # NAME MEMORY EXTRA
+BIG_MEM=1024
+KINDS="torpor torpor-noballoon linux torpor-16m torpor-1g linux-1g torpor-1g-4v"
+torpor_config() {  # NAME MEMORY EXTRA [VCPUS]
   printf 'type="pv"\nname="%s"\nkernel="/payload/torpor.elf"\nmemory=%s\nvcpus=%s\nextra="%s"\n' \
-    "$1" "$2" $VCPUS "$3"
+    "$1" "$2" "${4:-$VCPUS}" "$3"
 }
-memory_of() { case $1 in torpor-16m) echo $FLOOR_MEM ;; *) echo $MEM ;; esac; }
+memory_of() { case $1 in torpor-16m) echo $FLOOR_MEM ;; *-1g|*-1g-4v) echo $BIG_MEM ;; *) echo $MEM ;; esac; }
 config() {  # KIND NAME MEMORY
   case $1 in
-    torpor|torpor-16m) torpor_config "$2" "$3" "demo=quiet" ;;
+    torpor|torpor-16m|torpor-1g) torpor_config "$2" "$3" "demo=quiet" ;;
+    torpor-1g-4v) torpor_config "$2" "$3" "demo=quiet" 4 ;;
     torpor-noballoon) torpor_config "$2" "$3" "demo=quiet balloon=off" ;;
-    linux) sed -e "s/^name = .*/name = \"$2\"/" -e "s/^memory = .*/memory = $3/" \
+    linux|linux-1g) sed -e "s/^name = .*/name = \"$2\"/" -e "s/^memory = .*/memory = $3/" \
              -e "s/^vcpus = .*/vcpus = $VCPUS/" /harness/linux/linux.cfg ;;
   esac > "/tmp/$2.cfg"
 }
-ready_line() { case $1 in linux) echo 'linux-baseline ready' ;; *) echo 'torpor: ready' ;; esac; }
+ready_line() { case $1 in linux*) echo 'linux-baseline ready' ;; *) echo 'torpor: ready' ;; esac; }
+
+# What Xen must have free for KIND: its memory= at creation, and Linux's live
+# migration holds it twice (sender and receiver); 64 MiB for the toolstack.
+need_mib() { case $1 in linux*) echo $(($(memory_of "$1") * 2 + 64)) ;; *) echo $(($(memory_of "$1") + 64)) ;; esac; }
+free_mib() { bounded 20 xl info | awk '$1 == "free_memory" { print $3 }'; }
+# used_mib NAME: the memory Xen has given the domain now (xl list's Mem, MiB).
+used_mib() { bounded 20 xl list "$1" | awk 'NR == 2 { print $3 }'; }
+
+# torpor's live migrations: the transport (xl runs it with -s "") counts the
+# stream on its way into xl migrate-receive, whose replies go back on stdout.
+COUNTING_RECEIVE=/tmp/counting-receive.sh
+cat > $COUNTING_RECEIVE <<'EOF'
+fifo=/tmp/migrate-stream.$$
+mkfifo "$fifo" || exit 1
+wc -c < "$fifo" > "$1" &
+tee "$fifo" | xl migrate-receive
+rc=$?
+wait
+rm -f "$fifo"
+exit $rc
+EOF
+# A Linux save image at 1024 MiB does not fit in dom0's default tmpfs (half its memory).
+mount -o remount,size=90% /tmp 2>/dev/null || true
 
 # elapsed_ms CMD...: run bounded, print the ms it took (empty on failure).
 elapsed_ms() { local t0=$(now_ms); bounded 240 "$@" >/dev/null 2>&1 || return 1; echo $(($(now_ms) - t0)); }
 
 measure() {  # KIND REP
-  local kind=$1 rep=$2 name=b$1 t ms size
+  local kind=$1 rep=$2 name=b$1 t ms size used need free
+  need=$(need_mib "$kind") free=$(free_mib)
+  if [ "${free:-0}" -lt "$need" ]; then
+    say "bench: $kind skipped: it needs $need MiB free in Xen, which has ${free:-?}"
+    record "$kind" "$rep" skipped_need_mib "$need"
+    return 0
+  fi
   config "$kind" "$name" "$(memory_of "$kind")"
   bounded 120 xl create "/tmp/$name.cfg" >/dev/null 2>&1 || { say "bench: $kind create failed"; return 1; }
   t=$(now_ms)
   wait_console "$name" "$(ready_line "$kind")" 120 || { bounded 30 xl destroy "$name"; return 1; }
   record "$kind" "$rep" boot_ms $(($(now_ms) - t))
   sleep 2  # let it settle (the demo app starts its threads)
+  used=$(used_mib "$name") && record "$kind" "$rep" used_before_save_mib "$used"
   if ms=$(elapsed_ms xl save "$name" /tmp/$name.img); then
     record "$kind" "$rep" save_ms "$ms"
     size=$(wc -c < /tmp/$name.img); record "$kind" "$rep" image_bytes "$size"
@@ -55,7 +95,12 @@ measure() {  # KIND REP
   fi
   rm -f /tmp/$name.img
   sleep 1
-  ms=$(elapsed_ms xl migrate --live -s "" "$name" "xl migrate-receive") && record "$kind" "$rep" migrate_live_ms "$ms"
+  used=$(used_mib "$name") && record "$kind" "$rep" used_before_migrate_mib "$used"
+  rm -f /tmp/$name.count
+  ms=$(elapsed_ms xl migrate --live -s "" "$name" "sh $COUNTING_RECEIVE /tmp/$name.count") &&
+    record "$kind" "$rep" migrate_live_ms "$ms" &&
+    record "$kind" "$rep" stream_bytes "$(cat /tmp/$name.count)"
+  rm -f /tmp/$name.count
   sleep 1
   cp "/var/log/xen/console/guest-$name.log" "$RESULTS/console-$kind-$rep.log" 2>/dev/null
   cat "/var/log/xen/console/guest-$name--incoming.log" >> "$RESULTS/console-$kind-$rep.log" 2>/dev/null
@@ -219,7 +264,7 @@ measure_blk() {
 
 rep=1
 while [ $rep -le "$REPS" ]; do
-  for kind in torpor torpor-noballoon linux torpor-16m; do
+  for kind in $KINDS; do
     say "bench: $kind rep $rep"
     measure $kind $rep
   done

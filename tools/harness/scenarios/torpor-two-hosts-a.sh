@@ -5,29 +5,49 @@
 # dom0's client keeps one TCP stream through its echo port and arp_watch logs
 # its ARPs on xenbr0 (which the L2 to host B joins); ROUNDS times: `xl migrate
 # --live` to B's receiver (nc on port 8002 running `xl migrate-receive`), then
-# wait for B to send it back; ping and HTTP after; `xl shutdown`.
+# wait for B to send it back; ping and HTTP after; `xl shutdown`. Its disk,
+# xvda, is the LUN both hosts share: the demo's record writer keeps writing on
+# both; after the shutdown the written records are kept for the checker.
+# With GUEST=linux (two-hosts.conf; the bench) the Linux PV baseline guest
+# does the same with the same disk, vif, memory and vCPUs, and is destroyed.
 # Record: hops.tsv (dom0's wall clock around each hop and each receive).
 . /payload/scenarios/torpor-two-hosts-common.sh
 
+step shared-disk 10 shared_disk || exit 1
 receiver_start
 trap 'on_exit $NET_HOST_B_IP' EXIT
-cat > /tmp/$NAME.cfg <<CFG
+if [ "$GUEST" = linux ]; then  # the bench's baseline: the same disk and vif
+  cat > /tmp/$NAME.cfg <<CFG
+type = "pv"
+name = "$NAME"
+kernel = "/harness/linux/vmlinux"
+ramdisk = "/harness/linux/guest.cpio"
+extra = "console=hvc0 loglevel=4"
+CFG
+else
+  cat > /tmp/$NAME.cfg <<CFG
 type = "pv"
 name = "$NAME"
 kernel = "/payload/torpor.elf"
-memory = 64
-vcpus = 4
-on_crash = "preserve"
 extra = "demo=quiet"
 CFG
+fi
+cat >> /tmp/$NAME.cfg <<CFG
+memory = $MEMORY
+vcpus = $VCPUS
+on_crash = "preserve"
+disk = [ "$DISK_SPEC" ]
+CFG
 vif_line $GUEST_MAC $GUEST_IP >> /tmp/$NAME.cfg
+READY='torpor: ready'
+[ "$GUEST" != linux ] || READY='linux-baseline ready'
 
 # host B's dom0 answers on the L2 (it boots 30 s after A)
 peer_up() {
   until ping -c 1 -W 2 "$NET_HOST_B_IP" > /dev/null 2>&1; do sleep 1; done
 }
 step create 60 xl create /tmp/$NAME.cfg || exit 1
-step ready 90 wait_console $NAME 'torpor: ready' 90 || exit 1
+step ready 130 wait_console $NAME "$READY" 120 || exit 1
 net_client_start $GUEST_IP $GUEST_MAC
 trap 'on_exit $NET_HOST_B_IP' EXIT  # net_client_start set its own
 step ping-before 30 net_ping $GUEST_IP
@@ -46,4 +66,10 @@ done
 step ping-after 30 net_ping $GUEST_IP
 step http-after 30 net_http_get $GUEST_IP /
 net_client_stop
-step shutdown 60 xl shutdown -w $NAME
+if [ "$GUEST" = linux ]; then  # the baseline's init has no poweroff path
+  step destroy 60 xl destroy $NAME
+else
+  step shutdown 60 xl shutdown -w $NAME
+  # The records the guest wrote on both hosts, read back here (blk_image.py).
+  step disk-copy 60 keep_disk_prefix $NAME $SHARED_DISK
+fi

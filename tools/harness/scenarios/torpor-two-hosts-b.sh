@@ -2,9 +2,10 @@
 # torpor-two-hosts-a.sh): its receiver (nc on port 8002 running `xl
 # migrate-receive`) takes the guest; once it has resumed here and run for a
 # few seconds, `xl migrate --live` sends it back to host A's receiver; ROUNDS
-# times. Record: hops.tsv (dom0's wall clock around each hop and receive).
+# times. Its disk is the LUN both hosts share. Record: hops.tsv (dom0's wall clock around each hop and receive).
 . /payload/scenarios/torpor-two-hosts-common.sh
 
+step shared-disk 10 shared_disk || exit 1
 receiver_start
 trap 'on_exit $NET_HOST_A_IP' EXIT
 r=1

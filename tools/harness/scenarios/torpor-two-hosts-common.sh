@@ -1,11 +1,26 @@
 # Sourced by torpor-two-hosts-a.sh and -b.sh (run-two-hosts.sh's two dom0s).
 . /harness/lib.sh
 ROUNDS=1
+# GUEST: torpor (the test command's) or linux (the bench's baseline, the same
+# way); MEMORY and VCPUS of the guest (run-two-hosts.sh writes them all).
+GUEST=torpor MEMORY=64 VCPUS=4
 [ -f /payload/two-hosts.conf ] && . /payload/two-hosts.conf
-NAME=th
-GUEST_MAC=00:16:3e:77:00:09
-GUEST_IP=$NET_PREFIX.9
+if [ "$GUEST" = linux ]; then
+  NAME=linux GUEST_MAC=$NET_LINUX_MAC GUEST_IP=$NET_LINUX_IP
+else
+  NAME=th GUEST_MAC=00:16:3e:77:00:09 GUEST_IP=$NET_PREFIX.9
+fi
 MIGRATE_PORT=8002
+
+# The guest's disk: the LUN both hosts share (run.sh --shared-disk: /dev/vdb,
+# serial torpor-shared), so the disk follows the guest; on both hosts the same
+# path and hotplug script. shared_disk fails with one line when it is missing.
+SHARED_DISK=/dev/vdb
+shared_disk() {
+  [ -b $SHARED_DISK ] && [ "$(cat /sys/block/vdb/serial 2>/dev/null)" = torpor-shared ] \
+    || { echo "no shared disk: $SHARED_DISK is not the LUN torpor-shared"; return 1; }
+  phy_device_disk $SHARED_DISK
+}
 
 # This dom0's network, for the record (the L2 to the other host is eth0 in the bridge).
 { ip addr; brctl show; } > "$RESULTS/net-state.txt" 2>&1
@@ -63,12 +78,20 @@ on_exit() {
   [ "$rc" = 0 ] || [ -s /tmp/peer-abort ] || peer_abort "$1"
 }
 
-# arrived N SECS: the guest resumed here after its Nth suspend (its console);
-# fails at once when the other host has given up.
+# arrived N SECS: the guest resumed here after its Nth suspend (torpor: its
+# console says so; Linux: this host's receiver finished its (N+1)/2th
+# migration with rc 0 and Xen runs the domain); fails at once when the other
+# host has given up.
 arrived() {
   local end=$(($(now_ms) + $2 * 1000))
   while [ "$(now_ms)" -lt "$end" ]; do
-    wait_console "$NAME" "app: resumed \\(#$1\\) cancelled=0 " 5 > /dev/null 2>&1 && return 0
+    if [ "$GUEST" = linux ]; then
+      [ "$(awk -F '\t' '$2 == "receive" && $3 == "end" && $5 == "0"' "$RESULTS/hops.tsv" | wc -l)" \
+        -ge $((($1 + 1) / 2)) ] && running_or_blocked "$NAME" 5 > /dev/null 2>&1 && return 0
+      sleep 1
+    else
+      wait_console "$NAME" "app: resumed \\(#$1\\) cancelled=0 " 5 > /dev/null 2>&1 && return 0
+    fi
     if [ -s /tmp/peer-abort ]; then
       echo "the other host gave up: $(cat /tmp/peer-abort)" >&2
       return 1
