@@ -146,6 +146,11 @@ public:
     }
 
     // blkfront::Bus
+    void suspending() override {
+        lock_.lock();
+        frontend_.suspending();
+        lock_.unlock();
+    }
     void suspend_cancelled() override {
         lock_.lock();
         frontend_.suspend_cancelled();

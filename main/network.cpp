@@ -105,13 +105,24 @@ void vifs_changed(const char*, void*) {
     }
 }
 
-Error suspend_vifs() { return Error::none; }  // the rings carry on until Xen stops us
-
-Error resume_vifs(bool new_domain) {
-    if (!new_domain) return Error::none;  // cancelled: nothing is touched
+// The rings carry on until Xen stops us; only the backend's events wait for
+// the resume (xenbus::Frontend::suspending).
+Error suspend_vifs() {
     LockGuard guard(table_lock);
     for (unsigned i = 0; i < vif_count; ++i)
-        if (vifs[i].present && vifs[i].driver != nullptr) vifs[i].driver->resumed_in_new_domain();
+        if (vifs[i].present && vifs[i].driver != nullptr) vifs[i].driver->suspending();
+    return Error::none;
+}
+
+Error resume_vifs(bool new_domain) {
+    LockGuard guard(table_lock);
+    for (unsigned i = 0; i < vif_count; ++i) {
+        if (!vifs[i].present || vifs[i].driver == nullptr) continue;
+        if (new_domain)
+            vifs[i].driver->resumed_in_new_domain();
+        else
+            vifs[i].driver->suspend_cancelled();  // same rings; re-reads the backend's state
+    }
     return Error::none;
 }
 

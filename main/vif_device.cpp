@@ -42,6 +42,16 @@ Error VifDevice::start() {
     return frontend_.start();
 }
 
+void VifDevice::suspending() {
+    LockGuard guard(lock_);
+    frontend_.suspending();
+}
+
+void VifDevice::suspend_cancelled() {
+    LockGuard guard(lock_);
+    frontend_.suspend_cancelled();
+}
+
 void VifDevice::resumed_in_new_domain() {
     LockGuard guard(lock_);
     if (Error e = frontend_.resumed_in_new_domain(); e != Error::none)

@@ -39,6 +39,8 @@ public:
     VifDevice(xenbus::Store& store, const char* path, const char* name);
     // Reads `<dev>/mac`, starts the driver and the handshake.
     Error start();
+    void suspending();
+    void suspend_cancelled();
     void resumed_in_new_domain();
     void removed() { driver_.removed(); }
 

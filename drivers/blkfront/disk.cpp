@@ -505,6 +505,7 @@ Error Disk::suspend_all() {
         klog("blkfront: %s: suspending with %u requests in flight, %u queued (kept, not drained)",
              d->name_, d->ring_.outstanding(), queued);
     }
+    for (unsigned i = 0; i < disk_count; ++i) disks[i]->bus_->suspending();  // outside io_lock_
     return Error::none;
 }
 

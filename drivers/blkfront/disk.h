@@ -100,6 +100,7 @@ struct Io {
 // root, serialised there with the Frontend's other calls).
 class Bus {
 public:
+    virtual void suspending() = 0;
     virtual void suspend_cancelled() = 0;
     virtual Error resumed_in_new_domain() = 0;
 

@@ -183,6 +183,9 @@ bool Frontend::path_under_backend(const char* path) const {
 
 void Frontend::backend_changed(const char* path) {
     if (phase_ == Phase::broken || phase_ == Phase::stopped) return;
+    // Suspended: the resume hook restarts or re-reads (the path below may
+    // already be the next domain's backend, same domain id on another host).
+    if (suspended_) return;
     // A late event for the backend we had before a resume: not ours any more.
     if (path && !path_under_backend(path)) return;
     char state_path[kMaxPathLength];
@@ -342,9 +345,15 @@ void Frontend::go_closed(bool write) {
     phase_ = Phase::closed;
 }
 
-void Frontend::suspend_cancelled() {}
+void Frontend::suspending() { suspended_ = true; }
+
+void Frontend::suspend_cancelled() {
+    suspended_ = false;
+    backend_changed(nullptr);
+}
 
 Error Frontend::resumed_in_new_domain() {
+    suspended_ = false;
     if (phase_ == Phase::broken) return Error::protocol_error;
     if (rings_set_up_) {
         device_.forget_rings();

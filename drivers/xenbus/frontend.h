@@ -21,7 +21,12 @@
 //             directory, which the toolstack is about to remove. A backend
 //             back in InitWait after that (re-attached: the toolstack wrote
 //             both directories again) starts the handshake again.
-//   a cancelled suspend: nothing happens at all, the rings carry on.
+//   suspending(): until the resume hook, backend events are left alone: a
+//             migration to another host can give the guest its old domain id
+//             there, so the new backend has the old one's path, and its
+//             InitWait must not pass for a restart of the old backend.
+//   a cancelled suspend: nothing changes, the rings carry on; the backend's
+//             state is read again (an event may have come while suspended).
 //   a resume into a new domain: forget_rings(), re-read backend and
 //             backend-id (the backend is a new one), write Initialising, watch
 //             the new backend's state; the handshake then runs again.
@@ -67,8 +72,10 @@ public:
     Error start();
     // The watch on the backend's state fired for `path`; null: re-read anyway.
     void backend_changed(const char* path);
+    // The guest is about to suspend: backend events wait for the resume hook.
+    void suspending();
     // The suspend was cancelled (xl save -c, a failed migration): same domain,
-    // same backend, same rings. Deliberately does nothing.
+    // same backend, same rings; only re-reads the backend's state.
     void suspend_cancelled();
     // Resumed in a new domain: see the comment above.
     Error resumed_in_new_domain();
@@ -109,6 +116,7 @@ private:
     unsigned handshakes_ = 0;
     unsigned publish_attempts_ = 0;
     bool warned_reconfigure_ = false;
+    bool suspended_ = false;  // between suspending() and the resume hook
 };
 
 }  // namespace torpor::xenbus

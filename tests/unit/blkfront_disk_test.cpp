@@ -546,7 +546,8 @@ TEST_F(BlkfrontDisk, OutOfGrantRefsAnIoWaitsForResponsesOrFailsWhenNoneCanCome) 
 }
 
 struct FakeBus final : Bus {
-    unsigned cancelled = 0, new_domains = 0;
+    unsigned suspendings = 0, cancelled = 0, new_domains = 0;
+    void suspending() override { ++suspendings; }
     void suspend_cancelled() override { ++cancelled; }
     Error resumed_in_new_domain() override {
         ++new_domains;
@@ -577,6 +578,7 @@ TEST_F(BlkfrontDisk, ACancelledSuspendKeepsTheRingAndReissuesNothing) {
     ASSERT_EQ(disk_->submit(b), Error::none);  // suspended: queued, not posted
     backend_.take();
     EXPECT_EQ(backend_.held.size(), 1u);
+    EXPECT_EQ(bus.suspendings, 1u) << "the Frontend leaves backend events to the resume";
     ASSERT_EQ(disk_hooks.resume(false), Error::none);
     EXPECT_EQ(bus.cancelled, 1u);
     EXPECT_EQ(bus.new_domains, 0u);

@@ -362,6 +362,7 @@ TEST_F(XenbusFrontend, CancelledSuspendTouchesNothing) {
     auto calls = device.calls;
     auto keys = store.keys;
     unsigned writes = store.writes_outside_transactions;
+    f.suspending();
     f.suspend_cancelled();
     store.deliver();
     backend_goes("4");  // the same backend, still connected
@@ -400,6 +401,46 @@ TEST_F(XenbusFrontend, ResumeInANewDomainRenegotiatesWithTheNewBackend) {
     backend_goes("4", new_backend);
     EXPECT_EQ(f.phase(), Phase::connected);
     EXPECT_EQ(f.handshakes(), 2u);
+}
+
+// Found moving a guest between two hosts: the receiving host gave it the domain
+// id it had on the sender, so the new backend has the old one's path, and its
+// watch (re-registered by the xenstore resume) fired with InitWait before the
+// driver's resume hook ran. Taken for a restart of the old backend, it tore down
+// and re-set-up the rings, and the resume hook then did it again: blkback
+// mapped the wrong ring and the disk never connected on that host.
+TEST_F(XenbusFrontend, ResumeOnAnotherHostWithTheSameBackendPathWaitsForTheResumeHook) {
+    Frontend f(store, device, kDev, State::connected);
+    connect(f);
+    f.suspending();
+    device.calls.clear();
+    unsigned writes = store.writes_outside_transactions;
+    // The new host: the same path, a new backend waiting in InitWait; its
+    // watch event arrives before the resume hook.
+    backend_goes("2");
+    f.backend_changed(nullptr);
+    EXPECT_TRUE(device.calls.empty()) << "not a restart of the old backend: left to the resume";
+    EXPECT_EQ(store.writes_outside_transactions, writes);
+    EXPECT_EQ(f.phase(), Phase::connected);
+
+    ASSERT_EQ(f.resumed_in_new_domain(), Error::none);
+    store.deliver();
+    EXPECT_EQ(device.calls, (std::vector<std::string>{"forget", "setup 0", "publish"}))
+        << "one set of new rings, published once";
+    backend_goes("4");
+    EXPECT_EQ(f.phase(), Phase::connected);
+    EXPECT_EQ(f.handshakes(), 2u);
+}
+
+TEST_F(XenbusFrontend, EventsWhileSuspendedAreReadAgainWhenTheSuspendIsCancelled) {
+    Frontend f(store, device, kDev, State::connected);
+    connect(f);
+    f.suspending();
+    backend_goes("5");  // the backend closes while we are suspended (a detach)
+    EXPECT_EQ(f.phase(), Phase::connected) << "left alone while suspended";
+    f.suspend_cancelled();
+    EXPECT_EQ(f.phase(), Phase::closing) << "the cancelled suspend reads the state it missed";
+    EXPECT_EQ(device.calls.back(), "closing");
 }
 
 TEST_F(XenbusFrontend, BackendClosingThenClosedThenReattached) {

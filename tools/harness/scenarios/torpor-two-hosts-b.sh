@@ -6,6 +6,7 @@
 . /payload/scenarios/torpor-two-hosts-common.sh
 
 step shared-disk 10 shared_disk || exit 1
+phy_device_disk $SHARED_DISK
 receiver_start
 trap 'on_exit $NET_HOST_A_IP' EXIT
 r=1

@@ -14,12 +14,12 @@ MIGRATE_PORT=8002
 
 # The guest's disk: the LUN both hosts share (run.sh --shared-disk: /dev/vdb,
 # serial torpor-shared), so the disk follows the guest; on both hosts the same
-# path and hotplug script. shared_disk fails with one line when it is missing.
+# path and hotplug script. shared_disk (a step: a subshell) fails with one line
+# when it is missing; phy_device_disk then sets DISK_SPEC here.
 SHARED_DISK=/dev/vdb
 shared_disk() {
   [ -b $SHARED_DISK ] && [ "$(cat /sys/block/vdb/serial 2>/dev/null)" = torpor-shared ] \
     || { echo "no shared disk: $SHARED_DISK is not the LUN torpor-shared"; return 1; }
-  phy_device_disk $SHARED_DISK
 }
 
 # This dom0's network, for the record (the L2 to the other host is eth0 in the bridge).
@@ -67,8 +67,15 @@ ABORT_PORT=8003
 rm -f /tmp/peer-abort
 nc -l -p "$ABORT_PORT" < /dev/null > /tmp/peer-abort 2>/dev/null &
 ABORT_LISTENER=$!
-# peer_abort PEER_IP: tell the other host (bounded: it may be gone already).
-peer_abort() { echo "peer scenario failed" | bounded 10 nc "$1" "$ABORT_PORT" > /dev/null 2>&1; }
+# peer_abort PEER_IP: tell the other host, retrying for up to 60 s (bounded: it
+# may be gone already; early on, the L2 between the dom0s may not carry yet).
+peer_abort() {
+  local end=$(($(now_ms) + 60000))
+  until echo "peer scenario failed" | bounded 10 nc "$1" "$ABORT_PORT" > /dev/null 2>&1; do
+    [ "$(now_ms)" -lt "$end" ] || return 1
+    sleep 3
+  done
+}
 # on_exit PEER_IP: the EXIT trap: stop the client and the listeners; on
 # failure tell the peer.
 on_exit() {
