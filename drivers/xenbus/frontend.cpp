@@ -185,7 +185,10 @@ void Frontend::backend_changed(const char* path) {
     if (phase_ == Phase::broken || phase_ == Phase::stopped) return;
     // Suspended: the resume hook restarts or re-reads (the path below may
     // already be the next domain's backend, same domain id on another host).
-    if (suspended_) return;
+    if (suspended_) {
+        missed_event_ = true;
+        return;
+    }
     // A late event for the backend we had before a resume: not ours any more.
     if (path && !path_under_backend(path)) return;
     char state_path[kMaxPathLength];
@@ -345,11 +348,15 @@ void Frontend::go_closed(bool write) {
     phase_ = Phase::closed;
 }
 
-void Frontend::suspending() { suspended_ = true; }
+void Frontend::suspending() {
+    suspended_ = true;
+    missed_event_ = false;
+}
 
 void Frontend::suspend_cancelled() {
     suspended_ = false;
-    backend_changed(nullptr);
+    // Only when an event came meanwhile: a checkpoint (xl remus) stays cheap.
+    if (missed_event_) backend_changed(nullptr);
 }
 
 Error Frontend::resumed_in_new_domain() {

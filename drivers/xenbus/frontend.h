@@ -26,7 +26,7 @@
 //             there, so the new backend has the old one's path, and its
 //             InitWait must not pass for a restart of the old backend.
 //   a cancelled suspend: nothing changes, the rings carry on; the backend's
-//             state is read again (an event may have come while suspended).
+//             state is read again only if an event came while suspended.
 //   a resume into a new domain: forget_rings(), re-read backend and
 //             backend-id (the backend is a new one), write Initialising, watch
 //             the new backend's state; the handshake then runs again.
@@ -75,7 +75,8 @@ public:
     // The guest is about to suspend: backend events wait for the resume hook.
     void suspending();
     // The suspend was cancelled (xl save -c, a failed migration): same domain,
-    // same backend, same rings; only re-reads the backend's state.
+    // same backend, same rings; re-reads the backend's state if an event was
+    // held back meanwhile, else touches nothing.
     void suspend_cancelled();
     // Resumed in a new domain: see the comment above.
     Error resumed_in_new_domain();
@@ -116,7 +117,8 @@ private:
     unsigned handshakes_ = 0;
     unsigned publish_attempts_ = 0;
     bool warned_reconfigure_ = false;
-    bool suspended_ = false;  // between suspending() and the resume hook
+    bool suspended_ = false;     // between suspending() and the resume hook
+    bool missed_event_ = false;  // a backend event came while suspended
 };
 
 }  // namespace torpor::xenbus

@@ -35,9 +35,11 @@ public:
     unsigned conflicts_left = 0;
     unsigned committed = 0;
     unsigned writes_outside_transactions = 0;
+    unsigned reads = 0;
     Error fail_transaction_start = Error::none;
 
     ErrorOr<String> read(const char* path, Transaction tx) override {
+        ++reads;
         if (tx) {
             auto& pending = transactions_.at(tx);
             if (auto it = pending.find(path); it != pending.end()) return String::copy_of(it->second.c_str());
@@ -362,8 +364,10 @@ TEST_F(XenbusFrontend, CancelledSuspendTouchesNothing) {
     auto calls = device.calls;
     auto keys = store.keys;
     unsigned writes = store.writes_outside_transactions;
+    unsigned reads = store.reads;
     f.suspending();
     f.suspend_cancelled();
+    EXPECT_EQ(store.reads, reads) << "no event came: not even a read (xl remus checkpoints)";
     store.deliver();
     backend_goes("4");  // the same backend, still connected
     EXPECT_EQ(device.calls, calls);

@@ -17,7 +17,8 @@ hosts' consoles) and the dom0s' wall clocks around each hop (hops.tsv):
 - the guest's wall clock agrees with dom0's on each host;
 - back on A the guest's clock equals A's Xen system time again (it booted
   there at offset 0: every hop added exactly the real elapsed time);
-- the heartbeat's timer, armed before each hop, fired within 1 s of the resume;
+- the heartbeat's timer, armed before each hop, fired within 1 s of the resume
+  (plus the guest's suspend path, which may come after the last beat);
 - dom0 A's one TCP stream through the guest's echo port lost, duplicated or
   corrupted nothing and flowed after each hop; a gratuitous ARP from the guest
   reached A's bridge while the guest was on B; ping and HTTP answered after;
@@ -40,6 +41,7 @@ from harness_results import (HEARTBEAT, Checker, all_console_logs, check_boot_se
 
 GUEST = "th"
 RESUMED = re.compile(r"^app: resumed \(#(\d+)\) cancelled=0 downtime_ms=(\d+) mono_ns=(\d+) ")
+SUSPEND_PATH = re.compile(r"^suspend #(\d+) path \(us\): .* total=(\d+)$")
 CLOCKS = re.compile(r"^suspend #(\d+): clocks after resume: xen_system_ns=(\d+) "
                     r"monotonic_ns=(\d+) wall_ns=(\d+)$")
 # Across a hop the monotonic clock must advance as the wall clock did: both are
@@ -182,11 +184,15 @@ def check(c: Checker, a: pathlib.Path, rounds: int) -> None:
     # --- each hop --------------------------------------------------------------
     resumed = {}  # suspend number -> (downtime_ms, mono_ns) on the arriving host
     clocks = {}   # suspend number -> (xen_system_ns, monotonic_ns)
+    suspend_s = {}  # suspend number -> the guest's suspend path (s), before the hypercall
     for host in ("a", "b"):
         for text in lines[host]:
             m = RESUMED.match(text)
             if m:
                 resumed[int(m.group(1))] = (host, int(m.group(2)), int(m.group(3)))
+            m = SUSPEND_PATH.match(text)
+            if m:
+                suspend_s[int(m.group(1))] = int(m.group(2)) / 1e6
             m = CLOCKS.match(text)
             if m:
                 clocks[int(m.group(1))] = (host, int(m.group(2)), int(m.group(3)))
@@ -211,13 +217,18 @@ def check(c: Checker, a: pathlib.Path, rounds: int) -> None:
         # The heartbeat's timer (armed before the hop for 100 ms after the last
         # beat) is due the moment the guest runs again, at the monotonic time
         # of its suspend plus the downtime: the first beat's lateness is the
-        # advance across the hop minus the downtime the kernel measured.
+        # advance across the hop minus the downtime the kernel measured. Part
+        # of the guest's suspend path (before the hypercall) may lie between
+        # the last beat and the suspend too; it is allowed on top (1.4 s once,
+        # parking the secondaries while both QEMUs starved the guest's vCPUs).
         r = resumed.get(k)
         late = d_mono - r[1] / 1000 if r else None
-        ok = r is not None and r[0] == there and TIMER_EARLY_S <= late <= TIMER_LATENESS_S
+        allowed = TIMER_LATENESS_S + suspend_s.get(k, 0.0)
+        ok = r is not None and r[0] == there and TIMER_EARLY_S <= late <= allowed
         c.check(ok, f"hop {k}: the heartbeat timer armed before it fired "
                 + (f"{late * 1000:.0f} ms after the guest resumed on {r[0].upper()} (downtime "
-                   f"{r[1]} ms)" if r else "(no resume line)"))
+                   f"{r[1]} ms; allowed {allowed * 1000:.0f} ms: 1 s and its suspend path)"
+                   if r else "(no resume line)"))
         cl = clocks.get(k)
         if c.check(cl is not None and cl[0] == there, f"hop {k}: the kernel's clocks after resume "
                    f"logged on {there.upper()}"):

@@ -661,6 +661,8 @@ def build_torpor_two_hosts(d: pathlib.Path, b_clock_shift_s: float = 0.0, timer_
     on_b = len(con.lines)
     con.say("Logfile Opened",
             "suspend #1: resumed in a new domain (hypercall returned 0), downtime 700 ms",
+            "suspend #1 path (us): app=424096 xenstore=475 devices=377 cpus=101706 timers=0 "
+            "unmap=0 total=526654",
             f"suspend #1: clocks after resume: xen_system_ns={con.mono - int(b_xen_behind_s * 1e9)} "
             f"monotonic_ns={con.mono} wall_ns={int(con.t * 1e9)}",
             f"app: resumed (#1) cancelled=0 downtime_ms=700 mono_ns={con.mono} "
