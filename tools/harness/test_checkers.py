@@ -22,6 +22,7 @@ import unittest
 HARNESS = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HARNESS))
 from blk_image import make_record  # noqa: E402
+from harness_results import read_tsv  # noqa: E402
 VERSION = "0.1.0"
 
 
@@ -1296,6 +1297,71 @@ class CheckerSelfTest(unittest.TestCase):
                 self.expect(script, extra, d, tmp, passing, case)
                 shutil.rmtree(root)
         self.each(body)
+
+
+def build_two_hosts_bench_run(out: pathlib.Path, gap_ms: int = 3000, lose_bytes: bool = False) -> None:
+    """run-two-hosts.sh's OUTDIR for the cross-host bench: the synthetic
+    round trip, with the client's timeline on a clock of its own that holds a
+    gap_ms wait for an echo inside each hop."""
+    a = out / "torpor-two-hosts"
+    build_torpor_two_hosts(a)
+    hops = {}
+    for host, d in (("A", a), ("B", out / "host-b" / "torpor-two-hosts")):
+        for r in read_tsv(d / "hops.tsv", 5):
+            hops[(host, r[0], r[1], r[2])] = float(r[3])
+    start, back = hops[("A", "1", "ab", "send-start")], hops[("A", "1", "ba", "arrived")]
+    b_send = hops[("B", "1", "ba", "send-start")]
+    offset = start - 1000.0  # the client's clock: 1000 s at A's send-start
+    points, echoed, t = [], 0, (start - 10 - offset) * 1000
+    gaps = [((start + 0.5 - offset) * 1000, gap_ms), ((b_send + 0.5 - offset) * 1000, gap_ms)]
+    while t < (back + 20 - offset) * 1000:
+        t += 100
+        for g0, g in gaps:
+            if g0 <= t < g0 + g:
+                t = g0 + g
+        echoed += 6553
+        points.append(f"{int(t)},{echoed}")
+    write(a / "net" / "timeline.csv", "mono_ms,echoed\n" + "".join(p + "\n" for p in points))
+    rows = [("start", (start - 10 - offset) * 1000), ("hop-1-ab", (start - offset) * 1000),
+            ("on-b-1", (hops[("A", "1", "ab", "send-end")] - offset) * 1000),
+            ("back-1", (back - offset) * 1000), ("idle", t)]
+    write(a / "net" / "windows.tsv", "label\tstart_ms\tend_ms\tbytes\tstall_max_ms\n" + "".join(
+        f"{label}\t{int(s0)}\t{int(s1)}\t1000\t{gap_ms}\n" for (label, s0), (_, s1) in zip(rows, rows[1:])))
+    summary = (f"client: bytes={echoed} stalls_max_ms={gap_ms} errors={1 if lose_bytes else 0} "
+               f"duration_ms={int(t - rows[0][1])} windows=4 reason=stopped connections=1\n")
+    write(a / "net" / "summary", summary)
+    write(a / "net" / "client.log", "client: connected to 10.77.0.9:7 after 1 tries\n" + summary)
+
+
+class BenchTwoHostsReportTest(unittest.TestCase):
+    REPORT = HARNESS.parent / "bench_two_hosts_report.py"
+
+    def run_report(self, torpor: pathlib.Path, linux: pathlib.Path):
+        p = subprocess.run([sys.executable, str(self.REPORT), str(torpor), str(linux)],
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout
+
+    def test_empty_runs_fail(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out = self.run_report(pathlib.Path(tmp), pathlib.Path(tmp))
+            self.assertEqual(rc, 1, out)
+
+    def test_good_runs_give_each_hops_wait_and_the_ratio(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            build_two_hosts_bench_run(pathlib.Path(tmp) / "t", gap_ms=2000)
+            build_two_hosts_bench_run(pathlib.Path(tmp) / "l", gap_ms=8000)
+            rc, out = self.run_report(pathlib.Path(tmp) / "t", pathlib.Path(tmp) / "l")
+            self.assertEqual(rc, 0, out)
+            for hop in ("A->B", "B->A"):  # the gap plus one 100 ms step, to a ms of rounding
+                self.assertRegex(out, rf"\| client's longest wait for an echo, {hop} \(ms, median of "
+                                 r"1 / 1\) \| 2(099|100) \| 8(099|100) \| 0\.26 \|")
+
+    def test_a_broken_stream_fails(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            build_two_hosts_bench_run(pathlib.Path(tmp) / "t")
+            build_two_hosts_bench_run(pathlib.Path(tmp) / "l", lose_bytes=True)
+            rc, out = self.run_report(pathlib.Path(tmp) / "t", pathlib.Path(tmp) / "l")
+            self.assertEqual(rc, 1, out)
 
 
 class ConsoleReplayTest(unittest.TestCase):
