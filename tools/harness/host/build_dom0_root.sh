@@ -70,7 +70,7 @@ done
 
 # The harness's own clients and tools (client/), static (they need nothing in dom0).
 mkdir -p "$root/harness/bin"
-for c in echo_stream arp_watch http_rate stamp_lines blkstat; do
+for c in echo_stream arp_watch http_rate stamp_lines blkstat count_bytes; do
   gcc -static -O2 -Wall -Wextra -Werror -o "$root/harness/bin/$c" "$HARNESS_DIR/client/$c.c" \
     || die "compiling client/$c.c"
 done
