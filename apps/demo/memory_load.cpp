@@ -74,7 +74,7 @@ void memory_load(void*) {
         tick(0);
         if (rounds == kRestAfter) {
             printf("memload: resting %" PRIu64 " s with nothing allocated (round %" PRIu64 ")\n",
-                   kRestNs / 1'000'000'000ull, rounds);
+                   uint64_t(kRestNs / 1'000'000'000ull), rounds);
             sched::this_scheduler().sleep_until(clock::monotonic_ns() + kRestNs);
             next_report = clock::monotonic_ns();
         }
