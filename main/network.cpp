@@ -121,7 +121,7 @@ Error resume_vifs(bool new_domain) {
         if (new_domain)
             vifs[i].driver->resumed_in_new_domain();
         else
-            vifs[i].driver->suspend_cancelled();  // same rings; re-reads the backend's state
+            vifs[i].driver->suspend_cancelled();  // same rings; re-read only if an event was held
     }
     return Error::none;
 }
