@@ -134,6 +134,7 @@ set(kernel_sources
   drivers/blkfront/blk_ring.cpp
   drivers/blkfront/disk.cpp
   drivers/blkfront/disk_requests.cpp
+  drivers/blkfront/lent_pages.cpp
   drivers/blkfront/disk_geometry.cpp
   drivers/blkfront/indirect_segments.cpp
   drivers/console/pv_console.cpp

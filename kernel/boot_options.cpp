@@ -38,6 +38,17 @@ bool OptionValue::is(const char* value) const {
     return found && length == strlen(value) && strncmp(text, value, length) == 0;
 }
 
+bool OptionValue::as_decimal(unsigned* out) const {
+    if (!found || length == 0 || length > 9) return false;
+    unsigned n = 0;
+    for (size_t i = 0; i < length; ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+        n = n * 10 + unsigned(text[i] - '0');
+    }
+    *out = n;
+    return true;
+}
+
 bool equals(const char* line, const char* key, const char* value) { return find(line, key).is(value); }
 
 void init(const char* command_line) {

@@ -14,6 +14,8 @@ struct OptionValue {
 
     // Present with exactly this value.
     bool is(const char* value) const;
+    // Present as a decimal number of 1..9 digits: true, and *out set.
+    bool as_decimal(unsigned* out) const;
 };
 
 // Pure: looks KEY up in LINE (host-tested).

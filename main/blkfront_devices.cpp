@@ -103,6 +103,9 @@ public:
             }
         }
         TRY(keys.write_uint("event-channel", disk_.event_port()));
+        // blkif.h: we reuse the same grants for every request (a pool per
+        // connect), so the backend may keep them mapped.
+        TRY(keys.write("feature-persistent", persistent_limit() > 0 ? "1" : "0"));
         return keys.write("protocol", XEN_IO_PROTO_ABI_X86_64);
     }
     Error connect(xenbus::KeyReader& keys) override {
@@ -114,6 +117,7 @@ public:
         // Re-read at every connect: after a migration it may be another
         // backend offering more, less or nothing (then plain requests).
         auto indirect = keys.read_backend("feature-max-indirect-segments");
+        auto persistent = keys.read_backend("feature-persistent");
         auto text = [](ErrorOr<String>& v) { return v.is_error() ? nullptr : v.value().c_str(); };
         auto g = blkfront::parse_geometry(text(sectors), text(sector_size), text(info),
                                           text(flush), text(barrier));
@@ -131,7 +135,8 @@ public:
                  "number", disk_.name(), text(indirect));
             return segments.error();
         }
-        return disk_.connect(g.value(), segments.value());
+        return disk_.connect(g.value(), segments.value(),
+                             blkfront::choose_persistent_pages(text(persistent), persistent_limit()));
     }
     void closing() override { disk_.closing(); }
     void disconnect() override { disk_.disconnect(); }
@@ -165,23 +170,33 @@ public:
 
 private:
     static uint32_t ring_order_limit() {
-        auto v = boot_options::find(boot_options::command_line(), "blkring");
-        if (!v.found || v.length != 1 || v.text[0] < '0' || v.text[0] > '9') return blkfront::kMaxRingOrder;
-        return uint32_t(v.text[0] - '0');
+        unsigned n;
+        if (!boot_options::find(boot_options::command_line(), "blkring").as_decimal(&n) ||
+            n > blkfront::kMaxRingOrder)
+            return blkfront::kMaxRingOrder;
+        return n;
     }
 
     // blkindirect=N caps the segments of an indirect request (0: off, plain
     // 11-segment requests whatever the backend offers); default: ours.
     static uint32_t indirect_limit() {
-        auto v = boot_options::find(boot_options::command_line(), "blkindirect");
-        if (!v.found || v.length == 0 || v.length > 3) return blkfront::kMaxIndirectSegments;
-        uint32_t n = 0;
-        for (size_t i = 0; i < v.length; ++i) {
-            if (v.text[i] < '0' || v.text[i] > '9') return blkfront::kMaxIndirectSegments;
-            n = n * 10 + uint32_t(v.text[i] - '0');
-        }
+        unsigned n;
+        if (!boot_options::find(boot_options::command_line(), "blkindirect").as_decimal(&n))
+            return blkfront::kMaxIndirectSegments;
         return n;
     }
+
+    // blkpersistent=N: the persistent pool's pages per disk (0: off, transient
+    // grants whatever the backend offers; at least two requests' worth).
+    static uint32_t persistent_limit() {
+        unsigned n;
+        if (!boot_options::find(boot_options::command_line(), "blkpersistent").as_decimal(&n))
+            return blkfront::kDefaultPersistentPages;
+        if (n == 0) return 0;
+        if (n < kMinPersistentPages) return kMinPersistentPages;
+        return n < blkfront::kMaxPersistentPages ? n : blkfront::kMaxPersistentPages;
+    }
+    static constexpr uint32_t kMinPersistentPages = 2 * (blkfront::kMaxIoPages + 1);
 
     blkfront::Disk disk_;
     Mutex lock_;

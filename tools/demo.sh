@@ -12,8 +12,13 @@ build=$(bash "$root/tools/build.sh" | tail -n 1)
 results=$build/demo-results
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-sed -e 's/^CYCLES=${CYCLES:-20}/CYCLES=${CYCLES:-3}/' -e "s/^NET=\${NET:-1}/NET=${TORPOR_DEMO_NET:-1}/" \
+sed -e 's/^CYCLES=${CYCLES:-[0-9]*}$/CYCLES=${CYCLES:-3}/' -e "s/^NET=\${NET:-1}$/NET=${TORPOR_DEMO_NET:-1}/" \
   "$root/tools/harness/scenarios/torpor-suspend.sh" > "$work/torpor-suspend.sh"
+# The scenario's defaults must have been rewritten (they once drifted apart:
+# the demo then ran CI's 16 cycles).
+grep -qx 'CYCLES=${CYCLES:-3}' "$work/torpor-suspend.sh" &&
+  grep -qx "NET=${TORPOR_DEMO_NET:-1}" "$work/torpor-suspend.sh" ||
+  { echo "demo: cannot set torpor-suspend's CYCLES/NET defaults" >&2; exit 1; }
 bash "$root/tools/harness/run-suite.sh" --kernel "$build/torpor.elf" --out "$results" \
   "$work/torpor-suspend.sh" linux-baseline || echo "demo: the harness run reported a failure"
 for scenario in torpor-suspend linux-baseline; do

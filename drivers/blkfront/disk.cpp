@@ -107,7 +107,7 @@ bool Disk::revoke_ring() {
     return all;
 }
 
-Error Disk::connect(const DiskGeometry& g, uint32_t indirect_segments) {
+Error Disk::connect(const DiskGeometry& g, uint32_t indirect_segments, uint32_t persistent_limit) {
     IoLock lock(io_lock_);
     if (broken_) return Error::protocol_error;
     if (has_geometry_ && (g.sectors != geometry_.sectors || g.sector_size != geometry_.sector_size))
@@ -119,13 +119,18 @@ Error Disk::connect(const DiskGeometry& g, uint32_t indirect_segments) {
     VERIFY(indirect_segments == 0 || (indirect_segments > kMaxSegments &&
                                       indirect_segments <= kMaxIndirectSegments));
     indirect_segments_ = indirect_segments;
+    // At least two of the largest requests fit in a persistent pool.
+    VERIFY(persistent_limit == 0 || persistent_limit >= 2 * (kMaxIoPages + 1));
+    pages_.start(backend_id_, persistent_limit);
     ++connects_;
     klog("blkfront: %s: connected to backend domain %u (connect #%u): %llu sectors of %u bytes "
-         "(%llu MiB)%s, flush: %s, %u ring slots, indirect: %u segments a request%s",
+         "(%llu MiB)%s, flush: %s, %u ring slots, indirect: %u segments a request%s, "
+         "grants: %s",
          name_, unsigned(backend_id_), connects_, (unsigned long long)g.sectors, g.sector_size,
          (unsigned long long)(g.bytes() >> 20), g.read_only() ? ", read-only" : "",
          g.flush_cache ? "flush-cache" : g.barrier ? "barrier" : "none", ring_.size(),
-         max_request_pages(), indirect_segments_ ? "" : " (off: plain requests)");
+         max_request_pages(), indirect_segments_ ? "" : " (off: plain requests)",
+         persistent_grants() ? "persistent" : "transient");
     if (reissue_batch_ > 0 || connects_ > 1) {
         unsigned queued = 0;
         for (Io* io = queue_head_; io; io = io->next) ++queued;
@@ -140,10 +145,10 @@ Error Disk::connect(const DiskGeometry& g, uint32_t indirect_segments) {
 }
 
 // The requests on `ring_` that have no response go back in front of the queue,
-// oldest first (an I/O by its oldest unanswered part); their grants are
-// dropped (revoked: after a resume into a new domain the table is new and the
-// entry empty, so this only frees the ref) and their pages marked unsent, to
-// be cut again for the next backend. The queue's head may have parts on the
+// oldest first (an I/O by its oldest unanswered part); their pages go back
+// and are marked unsent, to be cut again for the next backend, and every page
+// of the pool is released (revoked: after a resume into a new domain the
+// table is new and the entry empty, so this only frees the ref). The queue's head may have parts on the
 // ring too: it stays where it is (it was the last one started).
 void Disk::forget_rings() {
     IoLock lock(io_lock_);
@@ -155,7 +160,7 @@ void Disk::forget_rings() {
         Io* io = reinterpret_cast<Io*>(r.cookie);
         Part part = Part::of_tag(r.tag);
         --io->parts_in_flight;
-        if (!end_part(io, part)) {
+        if (!end_part(io, part, /*copy_out=*/false)) {
             // Only a backend that closed without unmapping gets here (in a new
             // domain the table is empty): that request cannot go again.
             klog("blkfront: %s: the backend closed with a %s's page still mapped; that request "
@@ -195,6 +200,9 @@ void Disk::forget_rings() {
         io = next;
     }
     if (count) queue_front(keep_first, keep_last, count);
+    if (uint32_t kept = pages_.release_all(); kept > 0)
+        klog("blkfront: %s: the backend closed with %u persistently granted pages still "
+             "mapped; they are left alone", name_, unsigned(kept));
     if (ring_granted_) (void)revoke_ring();
     ring_granted_ = false;
     event_ = EventHandle{};  // the binding went with the old domain: not unbound
@@ -253,39 +261,21 @@ Error Disk::submit(Io& io) {
     io.result = Error::none;
     io.done.reset();
     io.next = nullptr;
-    io.granted = 0;
     io.unsent = 0;
     io.parts_in_flight = 0;
     io.flush_unsent = io.op == Op::flush;
     io.queued = false;
     io.started = false;
     io.error = Error::none;
-    io.indirect_granted = 0;
-    for (auto& pfn : io.indirect_pfns) pfn = 0;
+    io.lent_mask = 0;
+    io.indirect_lent = 0;
     io.lost = false;
     io.abandoned = false;
     io.times_issued = 0;
-    io.nr_pages = 0;
-    uint32_t pages = (io.length + kPageSize - 1) / kPageSize;
-    for (uint32_t i = 0; i < pages; ++i) {
-        auto pfn = memory::allocate_frames(1);
-        if (pfn.is_error()) {
-            free_pages(&io);
-            return Error::out_of_memory;
-        }
-        io.pages[io.nr_pages++] = pfn.value();
-        if (io.op == Op::write) {
-            uint32_t chunk = io.length - i * kPageSize < kPageSize ? io.length - i * kPageSize : kPageSize;
-            memcpy(arch::ptr_of_pfn<uint8_t>(pfn.value()),
-                   static_cast<const uint8_t*>(io.buffer) + i * kPageSize, chunk);
-        }
-    }
+    io.nr_pages = uint8_t((io.length + kPageSize - 1) / kPageSize);
     io.unsent = all_pages_mask(io.nr_pages);
     IoLock lock(io_lock_);
-    if (broken_) {
-        free_pages(&io);
-        return Error::protocol_error;
-    }
+    if (broken_) return Error::protocol_error;
     if (queue_tail_)
         queue_tail_->next = &io;
     else
@@ -354,12 +344,12 @@ void Disk::pump() {
 
 // ---- completing ----------------------------------------------------------------
 
-// Completes `io`: every grant ended (they all are, unless it never reached the
-// ring whole), data copied out of a read, pages freed.
+// Completes `io`: every page ended (they all are, unless it never reached the
+// ring whole); a read's data was copied out part by part.
 void Disk::finish(Io* io, Error result) {
-    bool all = ungrant_pages(io, ~0ull);
+    bool all = end_pages(io, ~0ull, /*copy_out=*/false);
     for (uint8_t s = 0; s < kMaxIndirectParts; ++s)
-        if (!end_part(io, Part{0, 0, s})) all = false;
+        if (!end_part(io, Part{0, 0, s}, /*copy_out=*/false)) all = false;
     if (!all) {
         // "Reads never complete with data from a grant the backend still holds."
         if (!broken_)
@@ -369,14 +359,6 @@ void Disk::finish(Io* io, Error result) {
         if (result == Error::none) result = Error::protocol_error;
     }
     if (io->lost && result == Error::none) result = Error::protocol_error;
-    if (result == Error::none && io->op == Op::read) {
-        for (uint8_t i = 0; i < io->nr_pages; ++i) {
-            uint32_t chunk = io->length - i * kPageSize < kPageSize ? io->length - i * kPageSize : kPageSize;
-            memcpy(static_cast<uint8_t*>(io->buffer) + i * kPageSize,
-                   arch::ptr_of_pfn<uint8_t>(io->pages[i]), chunk);
-        }
-    }
-    free_pages(io);
     io->result = result;
     if (io->abandoned) {
         delete io;
@@ -395,7 +377,7 @@ void Disk::break_disk(const char* why) {
     ring_.take_unanswered([&](const Request& r) {
         Io* io = reinterpret_cast<Io*>(r.cookie);
         --io->parts_in_flight;
-        (void)end_part(io, Part::of_tag(r.tag));  // one still mapped: io->lost, never read
+        (void)end_part(io, Part::of_tag(r.tag), false);  // one still mapped: io->lost, never read
         io->error = Error::io_error;
         if (!io->queued && io->parts_in_flight == 0) finish(io, Error::io_error);
     });

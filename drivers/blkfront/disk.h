@@ -6,11 +6,15 @@
 // whose Device calls setup_rings / connect / disconnect / forget_rings below,
 // and gives the disk a Bus to reach that Frontend from its suspend hooks.
 //
-// Data goes through bounce pages the driver owns (one per 4 KiB of the
-// request), granted to the backend only while the request is on the ring:
-// writes are copied in at submit, reads copied out at completion, after the
-// grant was revoked (a backend still holding it is a protocol violation: the
-// disk is broken and the page is never reused).
+// Data goes through pages the driver lends the backend (lent_pages.h), one
+// per 4 KiB of a request on the ring: a write's data is copied in when its
+// request is posted (again after a resume), a read's copied out when its
+// response came. With transient grants (the default when either side lacks
+// feature-persistent) the grant is revoked before the copy out, and a backend
+// still holding it is a protocol violation: the disk is broken and the page
+// never reused. With persistent grants (both offer feature-persistent) the
+// pages keep their grants in a pool until the backend goes, so blkback maps
+// each once instead of map + unmap for every request.
 //
 // An I/O of up to kMaxIoBytes goes to the ring as one or more requests
 // (io_parts.h): runs of at most what the backend takes in one request, 11
@@ -51,6 +55,7 @@
 #include "drivers/blkfront/blk_ring.h"
 #include "drivers/blkfront/disk_geometry.h"
 #include "drivers/blkfront/io_parts.h"
+#include "drivers/blkfront/lent_pages.h"
 #include "kernel/events/event_handle.h"
 #include "kernel/sync/completion.h"
 #include "kernel/sync/mutex.h"
@@ -70,27 +75,27 @@ inline const char* op_name(Op op) {
 struct Io {
     Op op = Op::read;
     uint64_t sector = 0;       // in 512-byte units (blkif's), aligned to the sector size
-    void* buffer = nullptr;    // read/write: `length` bytes
+    // read/write: `length` bytes, the caller's until `done` (a write's are
+    // copied when its requests are posted, which after a resume is again).
+    void* buffer = nullptr;
     uint32_t length = 0;       // a multiple of the sector size, 1..kMaxIoBytes (0 for flush)
     Error result = Error::none;  // set before done completes
     Completion done;
 
     // The driver's own, from submit() to completion.
     Io* next = nullptr;
-    unsigned long pages[kMaxIoPages] = {};  // bounce frames (pfns)
-    grant_ref_t grefs[kMaxIoPages] = {};
     uint8_t nr_pages = 0;
-    uint64_t granted = 0;  // bit i: pages[i] is granted (grefs[i])
-    uint64_t unsent = 0;   // bit i: pages[i] is not on the ring and has no response yet
+    LentPage lent[kMaxIoPages] = {};  // page i, while a request carries it
+    uint64_t lent_mask = 0;           // bit i: lent[i] is the backend's
+    uint64_t unsent = 0;   // bit i: page i is not on the ring and has no response yet
     uint8_t parts_in_flight = 0;  // requests on the ring (a flush: one, no pages)
     bool flush_unsent = false;
     bool queued = false;     // in the driver's queue (the head may have parts on the ring too)
     bool started = false;    // a part was posted since it was last queued
     Error error = Error::none;  // the first part that failed
-    // Indirect pages, one per indirect part on the ring (allocated on first use).
-    unsigned long indirect_pfns[kMaxIndirectParts] = {};
-    grant_ref_t indirect_grefs[kMaxIndirectParts] = {};
-    uint8_t indirect_granted = 0;  // bit s: indirect_pfns[s] is granted
+    // The indirect page of each indirect part on the ring.
+    LentPage indirect[kMaxIndirectParts] = {};
+    uint8_t indirect_lent = 0;  // bit s: indirect[s] is the backend's
     bool lost = false;       // a page the backend kept mapped: never read, never freed
     bool abandoned = false;  // the sync wrapper timed out: the driver frees it
     uint32_t times_issued = 0;
@@ -135,12 +140,18 @@ public:
     uint32_t event_port() const { return event_.port; }
     // The backend's offers are parsed by the caller (disk_geometry.h);
     // `indirect_segments` from choose_indirect_segments (0: plain requests).
-    Error connect(const DiskGeometry& geometry, uint32_t indirect_segments = 0);
+    // `persistent_limit`: the persistent pool's size when both sides offer
+    // feature-persistent (0: transient grants).
+    Error connect(const DiskGeometry& geometry, uint32_t indirect_segments = 0,
+                  uint32_t persistent_limit = 0);
     // Pages one request carries now: the indirect segments, or kMaxSegments.
     uint32_t max_request_pages() const {
         return indirect_segments_ > 0 ? indirect_segments_ : kMaxSegments;
     }
     uint32_t indirect_segments() const { return indirect_segments_; }
+    bool persistent_grants() const { return pages_.persistent(); }
+    uint32_t pooled_pages() const { return pages_.pooled(); }
+    uint32_t lent_pages() const { return pages_.lent(); }
     // The backend is closing (detach): post nothing more; responses to what is
     // on the ring are still taken until disconnect().
     void closing();
@@ -150,8 +161,8 @@ public:
     // ---- I/O ----
     // Queues `io`; invalid_argument for a request outside the disk or not
     // aligned, not_supported for a write to a read-only disk or a flush the
-    // backend does not offer, protocol_error once broken, out_of_memory
-    // without bounce pages. Submitting before the first connect is allowed:
+    // backend does not offer, protocol_error once broken; out_of_memory when
+    // no page can be lent with nothing on the ring to give one back. Submitting before the first connect is allowed:
     // it waits in the queue (bounds are then checked at connect).
     Error submit(Io& io);
     // submit + wait until `deadline_ns` (timed_out: the request stays with the
@@ -187,11 +198,12 @@ private:
     void pump();                      // io lock held: post queued requests
     Error post_part(Io* io);          // io lock held: the next part of the queue's head
     void part_done(Io* io, Part part, Error result);  // io lock held: a response
-    void finish(Io* io, Error result);  // io lock held: ungrant, copy out, complete
-    Error grant_pages(Io* io, uint64_t mask);
-    bool ungrant_pages(Io* io, uint64_t mask);  // false: the backend still holds one
-    bool end_part(Io* io, Part part);  // ungrants the part's pages and indirect page
-    void free_pages(Io* io);
+    void finish(Io* io, Error result);  // io lock held: end what is still lent, complete
+    Error lend_pages(Io* io, uint64_t mask);  // and copy a write's data in
+    // Ends the lending of `part`'s pages (and indirect page), copying a
+    // read's data out first when `copy_out`; false: the backend still holds one.
+    bool end_part(Io* io, Part part, bool copy_out);
+    bool end_pages(Io* io, uint64_t mask, bool copy_out);
     void unqueue_head();
     bool revoke_ring();               // false: the backend still maps a ring page
     void break_disk(const char* why);  // io lock held
@@ -218,6 +230,7 @@ private:
     bool has_geometry_ = false;
     DiskGeometry geometry_{};
     uint32_t indirect_segments_ = 0;  // of the current connect; 0: plain requests
+    LentPages pages_;
     Io* queue_head_ = nullptr;  // not yet on the ring, in submit order
     Io* queue_tail_ = nullptr;
     unsigned pending_reissue_ = 0;  // taken off a dead ring, not yet re-posted

@@ -1,5 +1,7 @@
 #include "drivers/blkfront/disk_geometry.h"
 
+#include <string.h>
+
 #include "drivers/blkfront/blk_ring.h"
 #include "xen/abi.h"
 #include <xen/io/blkif.h>
@@ -47,6 +49,11 @@ ErrorOr<uint32_t> choose_indirect_segments(const char* max_indirect_segments, ui
     if (offer.is_error()) return Error::protocol_error;
     uint64_t n = offer.value() < limit ? offer.value() : limit;
     return n <= kMaxSegments ? 0u : uint32_t(n);
+}
+
+uint32_t choose_persistent_pages(const char* feature_persistent, uint32_t limit) {
+    if (!feature_persistent || strcmp(feature_persistent, "1") != 0) return 0;
+    return limit;
 }
 
 ErrorOr<DiskGeometry> parse_geometry(const char* sectors, const char* sector_size,

@@ -41,6 +41,11 @@ ErrorOr<uint32_t> choose_ring_order(const char* max_ring_page_order, uint32_t li
 // protocol_error for an offer that is not a plain decimal number.
 ErrorOr<uint32_t> choose_indirect_segments(const char* max_indirect_segments, uint32_t limit);
 
+// The persistent pool for this connect (lent_pages.h): `limit` pages when the
+// backend's feature-persistent is "1" and ours is on (limit > 0), else 0
+// (transient grants). Anything but "1" (absent, "0", junk) is not an offer.
+uint32_t choose_persistent_pages(const char* feature_persistent, uint32_t limit);
+
 // A plain decimal number (no sign, space, leading zero or overflow).
 ErrorOr<uint64_t> parse_decimal(const char* text);
 

@@ -186,6 +186,7 @@ struct FakeBlkback {
     uint32_t size = 0;
     uint32_t req_cons = 0, rsp_prod_pvt = 0;
     uint32_t max_indirect = 0;
+    bool keeps_grants = false;  // feature-persistent: every grant it maps stays mapped
     std::vector<uint8_t> disk = std::vector<uint8_t>(8u << 20);
     std::vector<SeenRequest> seen;
     std::vector<blkif_request_t> held;  // taken, not answered yet
@@ -201,6 +202,12 @@ struct FakeBlkback {
         EXPECT_NE(it, grants.end()) << "gref " << ref << " not granted";
         if (it == grants.end()) return nullptr;
         EXPECT_FALSE(write && it->second.readonly) << "writing through a read-only grant";
+        if (keeps_grants) {
+            // blkback maps persistent grants writable, whatever the request.
+            EXPECT_FALSE(it->second.readonly) << "a persistent grant must be writable";
+            it->second.mapped = true;
+            mapped_refs.push_back(ref);
+        }
         return frame(it->second.mfn);
     }
     // Takes every new request (without answering).
@@ -218,7 +225,9 @@ struct FakeBlkback {
             memcpy(&ind, &r, sizeof(ind));
             EXPECT_GT(max_indirect, 0u) << "indirect request to a backend that offered none";
             EXPECT_LE(ind.nr_segments, max_indirect);
-            EXPECT_TRUE(grants.at(ind.indirect_grefs[0]).readonly) << "indirect page read-only";
+            if (!keeps_grants) {
+                EXPECT_TRUE(grants.at(ind.indirect_grefs[0]).readonly) << "indirect page read-only";
+            }
             auto* list = reinterpret_cast<blkif_request_segment*>(map(ind.indirect_grefs[0], false));
             segs.assign(list, list + ind.nr_segments);
             op = ind.indirect_op;
@@ -243,6 +252,13 @@ struct FakeBlkback {
         rsp.status = BLKIF_RSP_OKAY;
     }
     void publish() { sring->rsp_prod = rsp_prod_pvt; }
+    // What blkback does when it disconnects: unmaps every persistent grant.
+    void unmap_all() {
+        for (auto ref : mapped_refs)
+            if (auto g = grants.find(ref); g != grants.end()) g->second.mapped = false;
+        mapped_refs.clear();
+    }
+    std::vector<grant_ref_t> mapped_refs;
     // Serves everything that is on the ring, until nothing new comes.
     void serve_all(Disk& d) {
         for (int round = 0; round < 100; ++round) {
@@ -277,21 +293,30 @@ protected:
         delete disk_;  // (null when a test handed it to Disk::init for good)
         delete boot_;
     }
-    void connect(uint32_t indirect) {
+    void connect(uint32_t indirect, uint32_t persistent_pages = 0) {
         ASSERT_EQ(disk_->setup_rings(0, 0), Error::none);
         backend_.max_indirect = indirect;
+        backend_.keeps_grants = persistent_pages > 0;
         backend_.attach(*disk_);
-        ASSERT_EQ(disk_->connect(geometry(), indirect), Error::none);
+        ASSERT_EQ(disk_->connect(geometry(), indirect, persistent_pages), Error::none);
     }
     // A resume into a new domain: the old grant table is gone (every ref with
     // it), the ring is forgotten, a new backend connects offering `indirect`.
-    void resume_onto(uint32_t indirect) {
+    void resume_onto(uint32_t indirect, uint32_t persistent_pages = 0) {
         grants.clear();
         disk_->forget_rings();
         std::vector<uint8_t> image = std::move(backend_.disk);  // the same disk behind it
         backend_ = FakeBlkback{};
         backend_.disk = std::move(image);
-        connect(indirect);
+        connect(indirect, persistent_pages);
+    }
+    Io write_io(uint64_t sector, std::vector<uint8_t>& data) {
+        Io io;
+        io.op = Op::write;
+        io.sector = sector;
+        io.buffer = data.data();
+        io.length = uint32_t(data.size());
+        return io;
     }
     static std::vector<uint8_t> pattern(uint32_t bytes, uint8_t seed) {
         std::vector<uint8_t> v(bytes);
@@ -592,6 +617,122 @@ TEST_F(BlkfrontDisk, ACancelledSuspendKeepsTheRingAndReissuesNothing) {
     EXPECT_TRUE(logged("suspend cancelled; same ring, 2 requests in flight, nothing re-issued"))
         << "the one kept and the one queued while suspended";
     disk_ = nullptr;  // registered for good: TearDown must not free it
+}
+
+// ---- persistent grants (feature-persistent on both sides) --------------------------
+
+constexpr uint32_t kPool = 2 * (kMaxIoPages + 1);  // the smallest pool: two full requests
+
+TEST_F(BlkfrontDisk, PersistentGrantsAreReusedWhileTheBackendKeepsThemMapped) {
+    connect(kMaxIndirectSegments, kPool);
+    EXPECT_TRUE(logged("grants: persistent"));
+    auto a = pattern(kMaxIoBytes, 21), b = pattern(kMaxIoBytes, 22);
+    Io wa = write_io(0, a);
+    ASSERT_EQ(disk_->submit(wa), Error::none);
+    backend_.serve_all(*disk_);
+    ASSERT_TRUE(wa.done.is_complete());
+    EXPECT_EQ(wa.result, Error::none);
+    std::map<grant_ref_t, Grant> after_first(grants);
+    EXPECT_EQ(grants_besides_ring(), kMaxIoPages + 1u) << "kept, not revoked";
+    // The next write and a read go through the very same grants, still mapped.
+    Io wb = write_io(4096, b);
+    ASSERT_EQ(disk_->submit(wb), Error::none);
+    backend_.serve_all(*disk_);
+    ASSERT_TRUE(wb.done.is_complete());
+    EXPECT_EQ(wb.result, Error::none);
+    std::vector<uint8_t> back(kMaxIoBytes, 0);
+    Io rd;
+    rd.op = Op::read;
+    rd.buffer = back.data();
+    rd.length = kMaxIoBytes;
+    ASSERT_EQ(disk_->submit(rd), Error::none);
+    backend_.serve_all(*disk_);
+    ASSERT_TRUE(rd.done.is_complete());
+    EXPECT_EQ(rd.result, Error::none);
+    EXPECT_EQ(back, a) << "copied out of a page the backend keeps mapped";
+    EXPECT_EQ(memcmp(&backend_.disk[4096 * 512], b.data(), kMaxIoBytes), 0);
+    ASSERT_EQ(grants.size(), after_first.size()) << "no new grant for the second and third";
+    for (auto& [ref, g] : after_first) {
+        ASSERT_TRUE(grants.count(ref)) << ref;
+        EXPECT_EQ(grants.at(ref).mfn, g.mfn) << "a pool page keeps its frame";
+    }
+    EXPECT_EQ(disk_->pooled_pages(), kMaxIoPages + 1u);
+    EXPECT_EQ(disk_->lent_pages(), 0u);
+    EXPECT_EQ(frames_in_use(), disk_->ring_pages() + kMaxIoPages + 1u);
+}
+
+TEST_F(BlkfrontDisk, AFullPoolMakesRequestsWaitForResponses) {
+    connect(kMaxIndirectSegments, kPool);
+    auto data = pattern(kMaxIoBytes, 23);
+    std::vector<Io> ios;
+    ios.reserve(3);
+    for (unsigned i = 0; i < 3; ++i) {
+        ios.push_back(write_io(1024ull * i, data));
+        ASSERT_EQ(disk_->submit(ios.back()), Error::none);
+    }
+    backend_.take();
+    EXPECT_EQ(backend_.held.size(), 2u) << "the pool holds two; the third waits";
+    EXPECT_EQ(disk_->pooled_pages(), kPool);
+    backend_.serve_all(*disk_);
+    for (auto& io : ios) {
+        ASSERT_TRUE(io.done.is_complete());
+        EXPECT_EQ(io.result, Error::none);
+    }
+    EXPECT_EQ(memcmp(&backend_.disk[2048 * 512], data.data(), kMaxIoBytes), 0);
+    EXPECT_EQ(disk_->pooled_pages(), kPool) << "never beyond its limit";
+    EXPECT_EQ(grants_besides_ring(), kPool);
+    EXPECT_FALSE(disk_->is_broken());
+}
+
+TEST_F(BlkfrontDisk, AResumeDropsThePoolAndReissuesFromTheCallersData) {
+    connect(kMaxIndirectSegments, kPool);
+    auto a = pattern(kMaxIoBytes, 24), b = pattern(8192, 25);
+    Io wa = write_io(0, a), wb = write_io(4096, b);
+    ASSERT_EQ(disk_->submit(wa), Error::none);
+    ASSERT_EQ(disk_->submit(wb), Error::none);
+    backend_.take();  // taken, never answered: the domain moves
+    ASSERT_EQ(backend_.held.size(), 2u);
+    // A new domain: the old table went with every grant; the new backend
+    // offers no persistent grants.
+    resume_onto(kMaxIndirectSegments, 0);
+    EXPECT_TRUE(logged("re-issuing 2 requests that had no response"));
+    EXPECT_TRUE(logged("grants: transient"));
+    backend_.serve_all(*disk_);
+    ASSERT_TRUE(wa.done.is_complete());
+    ASSERT_TRUE(wb.done.is_complete());
+    EXPECT_EQ(wa.result, Error::none);
+    EXPECT_EQ(wb.result, Error::none);
+    EXPECT_EQ(memcmp(&backend_.disk[0], a.data(), kMaxIoBytes), 0);
+    EXPECT_EQ(memcmp(&backend_.disk[4096 * 512], b.data(), b.size()), 0);
+    EXPECT_EQ(disk_->pooled_pages(), 0u);
+    EXPECT_EQ(grants_besides_ring(), 0u);
+    EXPECT_EQ(frames_in_use(), disk_->ring_pages()) << "the old pool's frames freed";
+    EXPECT_EQ(disk_->reissued_total(), 2u);
+}
+
+TEST_F(BlkfrontDisk, ADetachRevokesThePoolOnceTheBackendUnmappedIt) {
+    connect(kMaxIndirectSegments, kPool);
+    auto data = pattern(kMaxIoBytes, 26);
+    Io w = write_io(0, data);
+    ASSERT_EQ(disk_->submit(w), Error::none);
+    backend_.serve_all(*disk_);
+    ASSERT_TRUE(w.done.is_complete());
+    // A backend that closed properly unmapped everything first.
+    backend_.unmap_all();
+    disk_->disconnect();
+    EXPECT_EQ(grants.size(), 0u) << "pool and ring revoked";
+    EXPECT_EQ(frames_in_use(), disk_->ring_pages()) << "the pool freed (the ring's kept for re-attach)";
+    // Re-attached, persistent again; this backend closes without unmapping.
+    connect(kMaxIndirectSegments, kPool);
+    Io again = write_io(1024, data);
+    ASSERT_EQ(disk_->submit(again), Error::none);
+    backend_.serve_all(*disk_);
+    ASSERT_TRUE(again.done.is_complete());
+    EXPECT_EQ(again.result, Error::none);
+    disk_->disconnect();
+    EXPECT_TRUE(logged("closed with 65 persistently granted pages still mapped"));
+    EXPECT_EQ(grants.size(), kMaxIoPages + 1u) << "the pool left to the backend, the ring revoked";
+    EXPECT_FALSE(disk_->is_broken());
 }
 
 }  // namespace

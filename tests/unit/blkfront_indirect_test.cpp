@@ -226,6 +226,15 @@ TEST(BlkfrontIndirectSegments, WritesTheSegmentArrayAndRefusesBadOnes) {
     EXPECT_EQ(write_indirect_segments(pages, segs, 0), Error::invalid_argument);
 }
 
+TEST(BlkfrontFeatures, PersistentGrantsOnlyWhenBothOfferThem) {
+    EXPECT_EQ(choose_persistent_pages("1", 325), 325u);
+    EXPECT_EQ(choose_persistent_pages("1", 0), 0u) << "ours off";
+    EXPECT_EQ(choose_persistent_pages(nullptr, 325), 0u) << "absent: off";
+    EXPECT_EQ(choose_persistent_pages("0", 325), 0u);
+    EXPECT_EQ(choose_persistent_pages("yes", 325), 0u) << "junk is no offer";
+    EXPECT_EQ(choose_persistent_pages("1 ", 325), 0u);
+}
+
 TEST(BlkfrontIndirectSegments, CountFollowsTheOfferOurCapAndTheOption) {
     EXPECT_EQ(choose_indirect_segments(nullptr, kMaxIndirectSegments).value(), 0u) << "absent: off";
     EXPECT_EQ(choose_indirect_segments("0", kMaxIndirectSegments).value(), 0u);

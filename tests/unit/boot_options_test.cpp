@@ -37,6 +37,21 @@ TEST(BootOptions, BareKeysAndEmptyValues) {
     EXPECT_EQ(value_of("demo=", "demo"), "");
 }
 
+TEST(BootOptions, DecimalValues) {
+    unsigned n = 7;
+    EXPECT_TRUE(boot_options::find("a=0 b=325", "b").as_decimal(&n));
+    EXPECT_EQ(n, 325u);
+    EXPECT_TRUE(boot_options::find("a=0 b=325", "a").as_decimal(&n));
+    EXPECT_EQ(n, 0u);
+    n = 7;
+    EXPECT_FALSE(boot_options::find("a=12x", "a").as_decimal(&n));
+    EXPECT_FALSE(boot_options::find("a= b", "a").as_decimal(&n));
+    EXPECT_FALSE(boot_options::find("a", "a").as_decimal(&n));
+    EXPECT_FALSE(boot_options::find("a=1234567890", "a").as_decimal(&n)) << "10 digits may not fit";
+    EXPECT_FALSE(boot_options::find("b=1", "a").as_decimal(&n));
+    EXPECT_EQ(n, 7u) << "left alone when false";
+}
+
 TEST(BootOptions, LastWordWins) {
     EXPECT_EQ(value_of("balloon=off balloon=on", "balloon"), "on");
     EXPECT_TRUE(boot_options::equals("balloon=on balloon=off", "balloon", "off"));

@@ -22,7 +22,7 @@
 . /harness/lib.sh
 
 NAME=s
-CYCLES=${CYCLES:-16}
+CYCLES=${CYCLES:-20}
 DISK=/tmp/$NAME-disk.img
 phy_disk "$DISK" $((64 + CYCLES / 4)) || exit 1
 NET=${NET:-1}
