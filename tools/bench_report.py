@@ -12,7 +12,7 @@ RESULTDIR is the bench scenario's result directory (bench.tsv, console-*.log,
 and net-GUEST-REP/ for torpor and linux: the dom0 client's record of one TCP
 echo stream through migrate --live, save -c and save + restore, HTTP requests
 per second; see measure_net in tools/harness/scenarios/bench.sh; and
-blk-GUEST-REP/ for torpor, torpor-ring0 and linux: blkback's counters sampled
+blk-GUEST-REP/ for torpor, torpor-transient and linux: blkback's counters sampled
 while the guest wrote and read its disk across migrate --live, see
 measure_blk).
 --check fails unless the scenario ran to its end, every figure the bench
@@ -68,9 +68,9 @@ NET_GUESTS = ["torpor", "linux"]
 NET_OPS = ["migrate-live", "save-c", "save-restore"]
 NET_TIMELINE_OP = "migrate-live"
 # The disk part (blk-GUEST-REP/: blkstat.txt, blkback's counters sampled by
-# dom0 every 20 ms; ops.tsv; console.log). torpor-ring0: torpor with a
-# one-page ring (blkring=0), without the migration.
-BLK_GUESTS = ["torpor", "torpor-ring0", "linux"]
+# dom0 every 20 ms; ops.tsv; console.log). torpor-transient: torpor with
+# transient grants (blkpersistent=0), without the migration.
+BLK_GUESTS = ["torpor", "torpor-transient", "linux"]
 BLK_METRICS = [  # key, label, unit
     ("blk_write_mib_s", "disk: sequential write, 4 MiB at a time", "MiB/s"),
     ("blk_write_kib_per_req", "disk: average write request (blkback's wr_sect / wr_req)", "KiB"),
@@ -80,6 +80,7 @@ BLK_METRICS = [  # key, label, unit
 ]
 BLK_MIN_WINDOW_MS = 500  # a rate over less than this is not reported
 RING_LINE = re.compile(r"blkfront: xvda: ring of \d+ pages? \(ring-page-order (\d+)\)")
+GRANTS_LINE = re.compile(r"blkfront: xvda: connected to backend .*, grants: (persistent|transient)$", re.M)
 HTTP_RATE = re.compile(r"^http: requests=(\d+) errors=(\d+) seconds=([\d.]+) rps=([\d.]+) "
                        r"max_ms=(\d+) first_error=(\S+)$", re.M)
 
@@ -204,6 +205,11 @@ def blk_rows(samples: list, ops: list) -> dict:
     return rows
 
 
+def blk_grants(d: pathlib.Path) -> list:
+    """What each of xvda's connects in a disk run said of its grants."""
+    return GRANTS_LINE.findall(read_text(d / "console.log"))
+
+
 def collect_blk(d: pathlib.Path, guest: str, add) -> None:
     for key, value in blk_rows(read_blkstat(d / "blkstat.txt"), net_ops(d)).items():
         add(guest, key, value)
@@ -291,10 +297,10 @@ def table(med: dict, skip: dict) -> str:
 def blk_table(med: dict) -> str:
     fmt = lambda x: "-" if x is None else (f"{x:.1f}" if x < 100 else f"{x:.0f}")
     get = lambda g, k: med[g].get(k, {}).get("median")
-    lines = ["| disk figure | torpor | torpor, 1-page ring | Linux PV | torpor/Linux |",
+    lines = ["| disk figure | torpor | torpor, transient grants | Linux PV | torpor/Linux |",
              "|---|---|---|---|---|"]
     for key, label, unit in BLK_METRICS:
-        t, r0, l = get("torpor", key), get("torpor-ring0", key), get("linux", key)
+        t, r0, l = get("torpor", key), get("torpor-transient", key), get("linux", key)
         ratio = f"{t / l:.3f}" if t is not None and l and key != "blk_ring_order" else "-"
         lines.append(f"| {label}{f' ({unit})' if unit else ''} | {fmt(t)} | {fmt(r0)} | {fmt(l)} | {ratio} |")
     return "\n".join(lines)
@@ -528,19 +534,24 @@ def check_run(c: Checker, results: pathlib.Path, med: dict, skip: dict, png: boo
             f"disk runs for every guest in every repetition: "
             f"{', '.join(d.name for _, _, d in blk) or 'none'}")
     missing = [f"{g}:{k}" for g in BLK_GUESTS for k, _, _ in BLK_METRICS
-               if k not in med[g] and not (g == "torpor-ring0" and k == "blk_stall_migrate_live_ms")
+               if k not in med[g] and not (g == "torpor-transient" and k == "blk_stall_migrate_live_ms")
                and not (g == "linux" and k == "blk_ring_order")]
     c.check(not missing, f"every disk figure measured; missing: {missing or 'none'}")
     for guest, _, d in blk:
         ops = net_ops(d)
-        want = [] if guest == "torpor-ring0" else ["migrate-live"]
+        want = [] if guest == "torpor-transient" else ["migrate-live"]
         c.check([o[0] for o in ops] == want and all(o[3] == 0 for o in ops),
                 f"{d.name}: {', '.join(f'{o[0]} rc={o[3]}' for o in ops) or 'no operation'} "
                 f"(expected: {', '.join(want) or 'none'}, rc 0)")
     order = med["torpor"].get("blk_ring_order", {}).get("median")
-    order0 = med["torpor-ring0"].get("blk_ring_order", {}).get("median")
-    c.check(order0 == 0 and order is not None and order > 0,
-            f"ring-page-order: torpor {order}, torpor with blkring=0 {order0} (want > 0 and 0)")
+    c.check(order is not None and order > 0, f"ring-page-order: torpor {order} (want > 0)")
+    for guest, _, d in blk:
+        if guest == "linux":
+            continue
+        want = "transient" if guest == "torpor-transient" else "persistent"
+        said = blk_grants(d)
+        c.check(said and all(g == want for g in said),
+                f"{d.name}: grants {', '.join(said) or 'never said'} at each connect (want {want})")
     logs = sorted(results.glob("console-*.log"))
     without = [g for g in ran if not any(guest_of(p) == g for p in logs)]
     c.check(logs and not without, f"{len(logs)} guest console logs, none missing for "

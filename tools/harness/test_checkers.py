@@ -338,16 +338,16 @@ def build_bench(d: pathlib.Path) -> None:
     write(d / "console-linux-1.log", log.text())
     build_bench_net(d / "net-torpor-1", "10.77.0.3", "00:16:3e:77:00:03", torpor=True)
     build_bench_net(d / "net-linux-1", "10.77.0.2", "00:16:3e:77:00:02", torpor=False)
-    for guest in ("torpor", "torpor-ring0", "linux"):
+    for guest in ("torpor", "torpor-transient", "linux"):
         build_bench_blk(d / f"blk-{guest}-1", guest)
 
 
 def build_bench_blk(d: pathlib.Path, guest: str) -> None:
     """One disk run of the bench (measure_blk): blkstat samples every 20 ms
     from 60 s on: 1 s idle, 3 s of writes (8 MiB/s), reads (500/s) until the
-    migration (66-70 s, none for torpor-ring0) and after it, on a new vbd, with
+    migration (66-70 s, none for torpor-transient) and after it, on a new vbd, with
     a 400 ms stall."""
-    migrate = guest != "torpor-ring0"
+    migrate = guest != "torpor-transient"
     lines, rd, wr, wsect = [], 7, 0, 0
     for t in range(60_000, 74_000, 20):
         if 61_000 <= t < 64_000:
@@ -365,11 +365,17 @@ def build_bench_blk(d: pathlib.Path, guest: str) -> None:
     if guest == "linux":
         log = Console().say("Logfile Opened", "linux-baseline ready", "blkload: wrote 24 MiB in 3000 ms")
     else:
-        order = 0 if guest == "torpor-ring0" else 4
+        grants = "transient" if guest == "torpor-transient" else "persistent"
+        connect = ("blkfront: xvda: connected to backend domain 0 (connect #{}): 131072 sectors of "
+                   "512 bytes (64 MiB), flush: flush-cache, 512 ring slots, indirect: 64 segments a "
+                   "request, grants: " + grants)
         log = Console().boot(30, vcpus=2).say(
-            f"blkfront: xvda: ring of {2 ** order} page{'s' if order else ''} (ring-page-order {order}), "
-            f"{32 << order if order < 4 else 512} request slots", "demo: running",
+            "blkfront: xvda: ring of 16 pages (ring-page-order 4), 512 request slots",
+            connect.format(1), "demo: running",
             "blkbench: wrote 24 MiB in 3000 ms (8192 KiB/s, guest clock); now random 4 KiB reads")
+        if migrate:
+            log.say("blkfront: xvda: ring of 16 pages (ring-page-order 4), 512 request slots",
+                    connect.format(2))
     write(d / "console.log", log.text())
 
 
@@ -1140,8 +1146,13 @@ FAULTS = {
                              if int(l.split()[0]) < 70_100))),
         ("torpor used a one-page ring", edit_bench_blk("torpor", "console.log", "ring-page-order 4",
                                                        "ring-page-order 0")),
-        ("blkring=0 did not keep the ring to one page", edit_bench_blk(
-            "torpor-ring0", "console.log", "ring-page-order 0", "ring-page-order 2")),
+        ("torpor fell back to transient grants after the migration", edit_bench_blk(
+            "torpor", "console.log", "(connect #2): 131072 sectors of 512 bytes (64 MiB), flush: "
+            "flush-cache, 512 ring slots, indirect: 64 segments a request, grants: persistent",
+            "(connect #2): 131072 sectors of 512 bytes (64 MiB), flush: flush-cache, 512 ring slots, "
+            "indirect: 64 segments a request, grants: transient")),
+        ("blkpersistent=0 still used persistent grants", edit_bench_blk(
+            "torpor-transient", "console.log", "grants: transient", "grants: persistent")),
         ("a torpor PANIC during the disk run", edit_bench_blk(
             "torpor", "console.log", "demo: running", "demo: running\ntorpor: PANIC: planted"))],
 }

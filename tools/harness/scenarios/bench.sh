@@ -208,16 +208,17 @@ measure_net() {
 # $RESULTS/blk-KIND-REP/blkstat.txt; after BLK_READ_SECONDS of reads, xl
 # migrate --live (ops.tsv, dom0's clock), then BLK_AFTER_SECONDS more.
 # bench_report.py derives write MiB/s, read IOPS and the longest interval in
-# which no counter moved across the migration. torpor-ring0 is torpor with
-# blkring=0 (a one-page ring whatever the backend offers), without the
-# migration. blk_elapsed_ms in bench.tsv: what the part cost.
+# which no counter moved across the migration. torpor-transient is torpor
+# with blkpersistent=0 (transient grants: blkback maps and unmaps every page
+# of every request, whatever it offers), without the migration.
+# blk_elapsed_ms in bench.tsv: what the part cost.
 BLK_MIB=64
 BLK_READ_SECONDS=2
 BLK_AFTER_SECONDS=2
 blk_config() {  # KIND NAME DISK_SPEC
   case $1 in
     torpor) torpor_config "$2" $MEM "demo=blkbench" ;;
-    torpor-ring0) torpor_config "$2" $MEM "demo=blkbench blkring=0" ;;
+    torpor-transient) torpor_config "$2" $MEM "demo=blkbench blkpersistent=0" ;;
     linux) sed -e "s/^name = .*/name = \"$2\"/" -e "s/^memory = .*/memory = $MEM/" \
              -e "s/^vcpus = .*/vcpus = $VCPUS/" -e 's/^extra = "\(.*\)"/extra = "\1 blkbench"/' \
              /harness/linux/linux.cfg ;;
@@ -242,7 +243,7 @@ measure_blk() {
   if step create 120 xl create "/tmp/$name.cfg" &&
      step written 130 wait_console "$name" "$(blk_written_line "$kind")" 120; then
     sleep $BLK_READ_SECONDS
-    if [ "$kind" != torpor-ring0 ]; then
+    if [ "$kind" != torpor-transient ]; then
       op=$(now_ms)
       step migrate-live 240 xl migrate --live -s "" "$name" "xl migrate-receive"
       rc=$?
@@ -270,7 +271,7 @@ while [ $rep -le "$REPS" ]; do
     say "bench: $kind network rep $rep"
     ( measure_net $kind $rep )
   done
-  for kind in torpor torpor-ring0 linux; do
+  for kind in torpor torpor-transient linux; do
     say "bench: $kind disk rep $rep"
     ( measure_blk $kind $rep )
   done
