@@ -25,8 +25,8 @@ bool request_is_well_formed(const Request& r) {
     unsigned min_segments = 1;
     switch (r.operation) {
         case BLKIF_OP_READ:
-        case BLKIF_OP_WRITE:
-        case BLKIF_OP_WRITE_BARRIER: break;
+        case BLKIF_OP_WRITE: break;
+        case BLKIF_OP_WRITE_BARRIER:  // may be empty: a drain and a flush
         case BLKIF_OP_FLUSH_DISKCACHE: min_segments = 0; break;
         default: return false;
     }

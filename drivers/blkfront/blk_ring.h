@@ -92,8 +92,10 @@ struct Response {
 };
 
 // Whether `r` is one the ring will post: a known operation, a segment count
-// that fits it (reads and writes 1..11, a flush 0..11, a barrier 1..11: a
-// barrier write carries data), every segment within its page; an indirect one
+// that fits it (reads and writes 1..11, a flush or a barrier 0..11: an empty
+// barrier is how a flush is asked of a backend that only offers
+// feature-barrier; blkback and QEMU's xen-block both take it as "finish what
+// came before, then flush"), every segment within its page; an indirect one
 // is a read or write of 1..kMaxIndirectSegments segments (those are checked
 // by write_indirect_segments, which writes them).
 bool request_is_well_formed(const Request& r);

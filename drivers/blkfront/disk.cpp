@@ -309,9 +309,7 @@ void Disk::pump() {
             if (io->op != Op::flush && (end > capacity || end < io->sector)) {
                 io->error = Error::invalid_argument;
             } else if ((io->op == Op::write && geometry_.read_only()) ||
-                       (io->op == Op::flush && !geometry_.flush_cache)) {
-                // A backend with only feature-barrier: a barrier must ride on a
-                // write (it has segments), so an empty flush cannot be expressed.
+                       (io->op == Op::flush && !geometry_.flush_cache && !geometry_.barrier)) {
                 io->error = Error::not_supported;
             }
         }

@@ -1,5 +1,7 @@
 // A PV block device (blkfront): one ring to a blkback, asynchronous read,
 // write and flush requests each with a Completion, and a synchronous wrapper.
+// A flush is BLKIF_OP_FLUSH_DISKCACHE, or an empty BLKIF_OP_WRITE_BARRIER
+// when the backend offers only feature-barrier.
 //
 // The xenstore handshake is not here: drivers never include each other, so
 // the composition root (main/blkfront_devices.cpp) runs a xenbus Frontend
@@ -160,8 +162,8 @@ public:
 
     // ---- I/O ----
     // Queues `io`; invalid_argument for a request outside the disk or not
-    // aligned, not_supported for a write to a read-only disk or a flush the
-    // backend does not offer, protocol_error once broken; out_of_memory when
+    // aligned, not_supported for a write to a read-only disk or a flush to a
+    // backend offering neither flush-cache nor barrier, protocol_error once broken; out_of_memory when
     // no page can be lent with nothing on the ring to give one back. Submitting before the first connect is allowed:
     // it waits in the queue (bounds are then checked at connect).
     Error submit(Io& io);

@@ -92,6 +92,9 @@ bool Disk::end_part(Io* io, Part part, bool copy_out) {
 Error Disk::post_part(Io* io) {
     Request r{};
     r.operation = blkif_operation(io->op);
+    // A backend with feature-barrier but no feature-flush-cache gets an empty
+    // barrier: it drains what came before and flushes (blk_ring.h).
+    if (io->op == Op::flush && !geometry_.flush_cache) r.operation = BLKIF_OP_WRITE_BARRIER;
     r.handle = vdev_;
     r.cookie = reinterpret_cast<uint64_t>(io);
     Part part{0, 0, Part::kNoSlot};

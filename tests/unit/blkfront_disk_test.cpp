@@ -619,6 +619,42 @@ TEST_F(BlkfrontDisk, ACancelledSuspendKeepsTheRingAndReissuesNothing) {
     disk_ = nullptr;  // registered for good: TearDown must not free it
 }
 
+TEST_F(BlkfrontDisk, AFlushIsAnEmptyBarrierWhenTheBackendOffersOnlyThat) {
+    ASSERT_EQ(disk_->setup_rings(0, 0), Error::none);
+    backend_.attach(*disk_);
+    DiskGeometry barrier_only = geometry();
+    barrier_only.flush_cache = false;
+    barrier_only.barrier = true;
+    ASSERT_EQ(disk_->connect(barrier_only, 0), Error::none);
+    EXPECT_TRUE(logged("flush: barrier"));
+    Io flush;
+    flush.op = Op::flush;
+    ASSERT_EQ(disk_->submit(flush), Error::none);
+    backend_.serve_all(*disk_);
+    ASSERT_TRUE(flush.done.is_complete());
+    EXPECT_EQ(flush.result, Error::none);
+    ASSERT_EQ(backend_.seen.size(), 1u);
+    EXPECT_EQ(backend_.seen[0].operation, BLKIF_OP_WRITE_BARRIER);
+    EXPECT_EQ(backend_.seen[0].segments, 0u);
+}
+
+TEST_F(BlkfrontDisk, AFlushToABackendWithNeitherFlushNorBarrierIsNotSupported) {
+    ASSERT_EQ(disk_->setup_rings(0, 0), Error::none);
+    backend_.attach(*disk_);
+    DiskGeometry neither = geometry();
+    neither.flush_cache = false;
+    neither.barrier = false;
+    ASSERT_EQ(disk_->connect(neither, 0), Error::none);
+    Io flush;
+    flush.op = Op::flush;
+    ASSERT_EQ(disk_->submit(flush), Error::none);
+    ASSERT_TRUE(flush.done.is_complete());
+    EXPECT_EQ(flush.result, Error::not_supported);
+    backend_.take();
+    EXPECT_TRUE(backend_.held.empty()) << "nothing went to the ring";
+    EXPECT_FALSE(disk_->is_broken());
+}
+
 // ---- persistent grants (feature-persistent on both sides) --------------------------
 
 constexpr uint32_t kPool = 2 * (kMaxIoPages + 1);  // the smallest pool: two full requests
