@@ -72,6 +72,16 @@ Error VifDevice::publish(xenbus::KeyWriter& keys) {
 }
 
 Error VifDevice::connect(xenbus::KeyReader& keys) {
+    // Re-read at every handshake: a re-attached vif may have another MAC.
+    char key[64];
+    snprintf(key, sizeof(key), "%s/mac", path_);
+    auto mac = store_.read(key);
+    if (mac.is_error()) {
+        klog("netfront: %s: cannot read %s at connect: %s; keeping the MAC it had", name_, key,
+             error_name(mac.error()));
+    } else {
+        TRY(driver_.update_mac(mac.value().c_str(), mac.value().length()));
+    }
     auto ip = keys.read_backend("ip");
     if (ip.is_error()) return driver_.connect(nullptr, 0);
     return driver_.connect(ip.value().c_str(), ip.value().length());

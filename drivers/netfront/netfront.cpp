@@ -76,6 +76,23 @@ Error Netfront::start(const char* mac, size_t mac_length) {
     return cpu_local(0).scheduler.spawn_detached(name_, run_thread, this);
 }
 
+Error Netfront::update_mac(const char* mac, size_t mac_length) {
+    MacAddress now;
+    if (!parse_mac(mac, mac_length, &now)) {
+        Lock guard(ring_lock_);
+        mark_broken("the mac at this handshake does not parse");
+        return Error::protocol_error;
+    }
+    if (memcmp(now.bytes, mac_.bytes, sizeof(now.bytes)) == 0) return Error::none;
+    const uint8_t *a = mac_.bytes, *b = now.bytes;
+    klog("netfront: %s: the MAC changed from %02x:%02x:%02x:%02x:%02x:%02x to "
+         "%02x:%02x:%02x:%02x:%02x:%02x (re-attached); the netif takes it", name_, a[0], a[1],
+         a[2], a[3], a[4], a[5], b[0], b[1], b[2], b[3], b[4], b[5]);
+    mac_ = now;
+    glue_.set_mac(now);
+    return Error::none;
+}
+
 void Netfront::removed() {
     klog("netfront: %s removed from xenstore: link down", name_);
     glue_.link_down();

@@ -65,6 +65,11 @@ public:
     RingKeys ring_keys() const;
     // Backend Connected. `backend_ip`: the backend's `ip` key (null if none).
     Error connect(const char* backend_ip, size_t length);
+    // `<dev>/mac` as it is at this handshake: a vif re-attached with another
+    // MAC (xl network-attach mac=...) gets it on the netif before the link
+    // comes up (the link-up's gratuitous ARP then tells the bridge). A MAC
+    // that does not parse: one log line, the device broken (protocol_error).
+    Error update_mac(const char* mac, size_t mac_length);
     void disconnect();
     void forget_rings();
 

@@ -140,6 +140,14 @@ void NetifGlue::link_up(const AddressChoice& choice) {
     UNLOCK_TCPIP_CORE();
 }
 
+void NetifGlue::set_mac(const MacAddress& mac) {
+    if (!added_) return;
+    LOCK_TCPIP_CORE();
+    mac_ = mac;
+    memcpy(netif_.hwaddr, mac.bytes, ETH_HWADDR_LEN);
+    UNLOCK_TCPIP_CORE();
+}
+
 void NetifGlue::link_down() {
     if (!added_) return;
     LOCK_TCPIP_CORE();

@@ -29,6 +29,9 @@ public:
 
     // Adds the netif to lwIP (the stack must be running), link down, no address.
     Error add(const char* name, const MacAddress& mac, Transmit transmit, void* context);
+    // The interface's hardware address from now on (a vif re-attached with
+    // another MAC; called while the link is down).
+    void set_mac(const MacAddress& mac);
     // Link up with `choice` (the first time; later calls keep the configuration).
     void link_up(const AddressChoice& choice);
     void link_down();

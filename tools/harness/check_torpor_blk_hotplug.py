@@ -13,8 +13,9 @@ acknowledged more; no I/O error, bad record or broken device (a request cut by
 the detach and redone by the documented policy is allowed); after the shutdown
 the image holds every acknowledged record. The vif: answered ping before
 `xl network-detach`; the guest disconnected it and saw it removed, then its
-driver reconnected, once, to the re-attached one (in that order), answering ping and HTTP
-again, beating all along. An empty, missing or cut-short RESULTDIR fails.
+driver reconnected, once, to the re-attached one (in that order), which has
+another MAC (`macs`: before and after) that the guest took, once, before that
+connect, answering ping and HTTP again, beating all along. An empty, missing or cut-short RESULTDIR fails.
 """
 import pathlib
 import re
@@ -137,6 +138,7 @@ VIF_EVENTS = [("connected", re.compile(r"^netfront: vif0 connected to backend do
               ("removed", re.compile(r"^netfront: vif0 removed from xenstore")),
               ("found", re.compile(r"^net: vif0 found in xenstore")),
               ("back", re.compile(r"^net: vif0 back in xenstore"))]
+MAC_CHANGED = re.compile(r"^netfront: vif0: the MAC changed from ")
 
 
 def check_vif_hotplug(c: Checker, lines: list, results: pathlib.Path) -> None:
@@ -150,6 +152,16 @@ def check_vif_hotplug(c: Checker, lines: list, results: pathlib.Path) -> None:
         beats = [int(m.group(1)) for m in map(HEARTBEAT.match, lines[gone:back]) if m]
         c.check(beats and beats == list(range(beats[0], beats[0] + len(beats))),
                 f"{len(beats)} heartbeats while vif0 was away, none lost")
+    # The re-attached vif has another MAC: taken once, between the detach and
+    # the reconnect.
+    macs = read_text(results / "macs").split()
+    changed = [(i, t) for i, t in enumerate(lines) if MAC_CHANGED.match(t)]
+    want_line = (f"netfront: vif0: the MAC changed from {macs[0]} to {macs[1]}"
+                 if len(macs) == 2 else None)
+    c.check(want_line is not None and len(changed) == 1 and changed[0][1].startswith(want_line)
+            and names == want and events[2][0] < changed[0][0] < events[5][0],
+            f"vif0 took the re-attached vif's MAC ({' -> '.join(macs) or 'no macs file'}) once, "
+            f"before reconnecting: {[t for _, t in changed] or 'no line'}")
     check_ping_http(c, results, pings=2, gets=1, body="")
 
 

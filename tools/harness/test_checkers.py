@@ -594,8 +594,11 @@ def build_torpor_blk_hotplug(d: pathlib.Path) -> None:
             "netfront: vif0 removed from xenstore: link down")
     log.beats(10)
     log.say("net: vif0 back in xenstore (device/vif/0): the same driver reconnects",
+            "netfront: vif0: the MAC changed from 00:16:3e:77:00:05 to 00:16:3e:77:00:15 "
+            "(re-attached); the netif takes it",
             "netfront: vif0 connected to backend domain 0 (event channel 9)")
     log.beats(3).say("torpor: shutdown requested: poweroff")
+    write(d / "macs", "00:16:3e:77:00:05 00:16:3e:77:00:15\n")
     for n in (1, 2):
         write(d / f"net/ping-{n}.log", "3 packets transmitted, 3 packets received, 0% packet loss\n")
     write(d / "net/http-1.txt", "<html>torpor</html>\n")
@@ -1011,6 +1014,9 @@ FAULTS = {
         ("a second driver for the re-attached vif", edit_logs(
             "the same driver reconnects\n", "the same driver reconnects\n[2026-11-28 07:26:30] "
             "netfront: vif0 connected to backend domain 0 (event channel 10)\n")),
+        ("the re-attached vif's MAC not taken", drop_lines("the MAC changed")),
+        ("the MAC taken from the wrong address", edit_logs("to 00:16:3e:77:00:15", "to 00:16:3e:77:00:16")),
+        ("no macs record", lambda d: (d / "macs").unlink()),
         ("no ping after the attach", lambda d: write(d / "net/ping-2.log",
                                                      "3 packets transmitted, 0 packets received\n")),
         ("the disk closed twice", edit_logs("blk: xvda detached", "blkfront: xvda: closed (#2): ring "

@@ -7,11 +7,13 @@
 # seconds `xl block-attach` gives the same disk back (the create's own disk
 # string): the guest must reconnect (connect #2) and acknowledge more records.
 # Then the same with its vif: ping, `xl network-detach` (the guest must
-# disconnect and see the device go), `xl network-attach` with the same MAC and
-# address (it must find and connect the new vif), ping and HTTP again.
+# disconnect and see the device go), `xl network-attach` with another MAC and
+# the same address (it must find and connect the new vif and take its MAC),
+# ping and HTTP again.
 # After `xl shutdown` the disk's first sectors (a little past the last
 # acknowledged record) are kept as disk-prefix.img for the checker.
-# Record: detached_s (how long xvda was away, by dom0's clock).
+# Record: detached_s (how long xvda was away, by dom0's clock), macs (the
+# vif's MAC before the detach and after the attach).
 . /harness/lib.sh
 
 NAME=bh
@@ -26,8 +28,9 @@ vcpus = 2
 on_crash = "preserve"
 disk = [ "$DISK_SPEC" ]
 CFG
-MAC=00:16:3e:77:00:05 IP=10.77.0.5
+MAC=00:16:3e:77:00:05 IP=10.77.0.5 MAC2=00:16:3e:77:00:15
 vif_line $MAC $IP >> /tmp/$NAME.cfg
+echo "$MAC $MAC2" > "$RESULTS/macs"
 
 # last_acked: the highest "blk: acked N" so far (-1 before any).
 last_acked() {
@@ -78,7 +81,7 @@ step vif-detach 60 xl network-detach $NAME 0
 step vif-disconnected 30 wait_console $NAME 'netfront: vif0 disconnected from backend domain' 30
 step vif-removed 30 wait_console $NAME 'netfront: vif0 removed from xenstore' 30
 step vif-list-empty 15 sh -c "! xl network-list $NAME | grep -qi '$MAC'"
-step vif-attach 60 xl network-attach $NAME bridge=$NET_BRIDGE mac=$MAC ip=$IP  # one key=value per argument
+step vif-attach 60 xl network-attach $NAME bridge=$NET_BRIDGE mac=$MAC2 ip=$IP  # one key=value per argument
 step vif-reconnected 60 wait_vif_connects 2 60
 step vif-ping-after 60 net_ping $IP
 step vif-http-after 30 net_http_get $IP /
