@@ -619,17 +619,27 @@ TEST_F(BlkfrontDisk, ACancelledSuspendKeepsTheRingAndReissuesNothing) {
     disk_ = nullptr;  // registered for good: TearDown must not free it
 }
 
-TEST_F(BlkfrontDisk, AFlushIsAnEmptyBarrierWhenTheBackendOffersOnlyThat) {
-    ASSERT_EQ(disk_->setup_rings(0, 0), Error::none);
-    backend_.attach(*disk_);
-    DiskGeometry barrier_only = geometry();
-    barrier_only.flush_cache = false;
-    barrier_only.barrier = true;
-    ASSERT_EQ(disk_->connect(barrier_only, 0), Error::none);
+// A plain-request disk whose backend offers these flush features; a flush
+// submitted to it.
+class BlkfrontFlush : public BlkfrontDisk {
+protected:
+    void connect_and_flush(bool flush_cache, bool barrier) {
+        ASSERT_EQ(disk_->setup_rings(0, 0), Error::none);
+        backend_.attach(*disk_);
+        DiskGeometry g = geometry();
+        g.flush_cache = flush_cache;
+        g.barrier = barrier;
+        ASSERT_EQ(disk_->connect(g, 0), Error::none);
+        flush_.op = Op::flush;
+        ASSERT_EQ(disk_->submit(flush_), Error::none);
+    }
+    Io flush_;
+};
+
+TEST_F(BlkfrontFlush, AFlushIsAnEmptyBarrierWhenTheBackendOffersOnlyThat) {
+    connect_and_flush(/*flush_cache=*/false, /*barrier=*/true);
     EXPECT_TRUE(logged("flush: barrier"));
-    Io flush;
-    flush.op = Op::flush;
-    ASSERT_EQ(disk_->submit(flush), Error::none);
+    Io& flush = flush_;
     backend_.serve_all(*disk_);
     ASSERT_TRUE(flush.done.is_complete());
     EXPECT_EQ(flush.result, Error::none);
@@ -638,16 +648,9 @@ TEST_F(BlkfrontDisk, AFlushIsAnEmptyBarrierWhenTheBackendOffersOnlyThat) {
     EXPECT_EQ(backend_.seen[0].segments, 0u);
 }
 
-TEST_F(BlkfrontDisk, AFlushToABackendWithNeitherFlushNorBarrierIsNotSupported) {
-    ASSERT_EQ(disk_->setup_rings(0, 0), Error::none);
-    backend_.attach(*disk_);
-    DiskGeometry neither = geometry();
-    neither.flush_cache = false;
-    neither.barrier = false;
-    ASSERT_EQ(disk_->connect(neither, 0), Error::none);
-    Io flush;
-    flush.op = Op::flush;
-    ASSERT_EQ(disk_->submit(flush), Error::none);
+TEST_F(BlkfrontFlush, AFlushToABackendWithNeitherFlushNorBarrierIsNotSupported) {
+    connect_and_flush(/*flush_cache=*/false, /*barrier=*/false);
+    Io& flush = flush_;
     ASSERT_TRUE(flush.done.is_complete());
     EXPECT_EQ(flush.result, Error::not_supported);
     backend_.take();

@@ -71,7 +71,7 @@ probe() {
 save_restore() {
   net_window save-restore
   step "save-$1" 120 xl -vvv save $NAME /tmp/$NAME.img; local rc=$?
-  printf '%s\t%s\n' "$((k + 1))" "$(wc -c < /tmp/$NAME.img 2>/dev/null || echo 0)" >> "$RESULTS/images.tsv"
+  printf '%s\t%s\n' "$((k + 1))" "$(stat -c %s /tmp/$NAME.img 2>/dev/null || echo 0)" >> "$RESULTS/images.tsv"
   step "restore-$1" 120 xl restore /tmp/$NAME.img; rc=$((rc + $?))
   rm -f /tmp/$NAME.img
   after_op save-restore 0 $rc
